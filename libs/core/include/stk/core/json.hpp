@@ -1,0 +1,19 @@
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace stk {
+
+using Json = nlohmann::json;                // keys sorted: canonical by construction
+using OrderedJson = nlohmann::ordered_json;  // keys in insertion order (declaration order of YAML)
+
+// Canonical serialisation: sorted keys, no whitespace, UTF-8 kept as is. Used for content hashes.
+std::string canonical_dump(const Json& j);
+std::string canonical_dump(const OrderedJson& j);
+
+// Reads a field accepting camelCase or its snake_case spelling (spec hub §10.1: both MUST be accepted).
+// Returns nullptr json when absent.
+const Json* field(const Json& obj, const char* camel);
+
+}  // namespace stk

@@ -1,0 +1,34 @@
+#pragma once
+// Structured logging: one JSON object per line on stderr ({"ts","level","msg",...fields}).
+// STK_LOG_LEVEL = debug|info|warn|error (default info); STK_LOG_FORMAT = json|pretty (default json).
+// Never pass secrets, tokens, API keys or DB URLs as fields: `redact_url` exists for the rare case a URL
+// must be mentioned (it keeps scheme, host and database only).
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace stk::log {
+
+enum class Level { Debug = 0, Info = 1, Warn = 2, Error = 3 };
+
+void init_from_env();
+bool enabled(Level l);
+void write(Level l, std::string_view msg, const nlohmann::json& fields = nlohmann::json::object());
+
+inline void debug(std::string_view m, const nlohmann::json& f = nlohmann::json::object()) {
+  if (enabled(Level::Debug)) write(Level::Debug, m, f);
+}
+inline void info(std::string_view m, const nlohmann::json& f = nlohmann::json::object()) {
+  write(Level::Info, m, f);
+}
+inline void warn(std::string_view m, const nlohmann::json& f = nlohmann::json::object()) {
+  write(Level::Warn, m, f);
+}
+inline void error(std::string_view m, const nlohmann::json& f = nlohmann::json::object()) {
+  write(Level::Error, m, f);
+}
+
+std::string redact_url(std::string_view url);
+
+}  // namespace stk::log

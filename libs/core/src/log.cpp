@@ -1,0 +1,71 @@
+#include "stk/core/log.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+#include "stk/core/time.hpp"
+
+namespace stk::log {
+
+namespace {
+std::atomic<int> g_level{int(Level::Info)};
+std::atomic<bool> g_pretty{false};
+std::mutex g_mu;
+const char* name(Level l) {
+  switch (l) {
+    case Level::Debug: return "debug";
+    case Level::Info: return "info";
+    case Level::Warn: return "warn";
+    case Level::Error: return "error";
+  }
+  return "info";
+}
+}  // namespace
+
+void init_from_env() {
+  if (const char* v = std::getenv("STK_LOG_LEVEL")) {
+    std::string s(v);
+    if (s == "debug") g_level = int(Level::Debug);
+    else if (s == "warn") g_level = int(Level::Warn);
+    else if (s == "error") g_level = int(Level::Error);
+    else g_level = int(Level::Info);
+  }
+  if (const char* v = std::getenv("STK_LOG_FORMAT")) g_pretty = std::string(v) == "pretty";
+}
+
+bool enabled(Level l) { return int(l) >= g_level.load(std::memory_order_relaxed); }
+
+void write(Level l, std::string_view msg, const nlohmann::json& fields) {
+  if (!enabled(l)) return;
+  std::string line;
+  if (g_pretty) {
+    line = now_rfc3339() + " " + name(l) + " " + std::string(msg);
+    if (fields.is_object() && !fields.empty()) line += " " + fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else {
+    nlohmann::json j = {{"ts", now_rfc3339()}, {"level", name(l)}, {"msg", msg}};
+    if (fields.is_object())
+      for (auto it = fields.begin(); it != fields.end(); ++it) j[it.key()] = it.value();
+    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  line.push_back('\n');
+  std::lock_guard lock(g_mu);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+std::string redact_url(std::string_view url) {
+  // scheme://user:pass@host:port/db?params -> scheme://***@host:port/db
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return "<redacted>";
+  std::string_view rest = url.substr(scheme_end + 3);
+  auto at = rest.rfind('@');
+  if (at != std::string_view::npos) rest = rest.substr(at + 1);
+  auto q = rest.find('?');
+  if (q != std::string_view::npos) rest = rest.substr(0, q);
+  return std::string(url.substr(0, scheme_end + 3)) + "***@" + std::string(rest);
+}
+
+}  // namespace stk::log

@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "stk/core/encoding.hpp"
+#include "stk/core/error.hpp"
+#include "stk/core/ids.hpp"
+#include "stk/core/json.hpp"
+#include "stk/core/log.hpp"
+#include "stk/core/time.hpp"
+
+using namespace stk;
+
+TEST(Encoding, Base64RoundTrip) {
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(*base64_decode("Zm8="), "fo");
+  EXPECT_EQ(*base64_decode("Zm8"), "fo");
+  EXPECT_FALSE(base64_decode("Z!8=").has_value());
+  EXPECT_EQ(base64url_encode(std::string("\xfb\xff", 2)), "-_8");
+}
+
+TEST(Encoding, Base32MatchesRfc4648) {
+  EXPECT_EQ(base32_lower("foobar"), "mzxw6ytboi");
+  EXPECT_EQ(base32_lower("f"), "my");
+}
+
+TEST(Ids, FormatsAndUniqueness) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) seen.insert(ulid());
+  EXPECT_EQ(seen.size(), 1000u);
+  std::string u = ulid();
+  EXPECT_EQ(u.size(), 26u);
+  EXPECT_LE(u[0], '7');
+  std::string v7 = uuid_v7();
+  EXPECT_EQ(v7.size(), 36u);
+  EXPECT_EQ(v7[14], '7');
+  EXPECT_EQ(uuid_v4()[14], '4');
+  EXPECT_EQ(nanoid().size(), 21u);
+}
+
+TEST(Time, Rfc3339RoundTrip) {
+  EXPECT_EQ(rfc3339(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(*parse_rfc3339("2026-03-01T10:00:00Z"), 1772359200000);
+  EXPECT_EQ(*parse_rfc3339("2026-03-01T11:00:00.5+01:00"), 1772359200500);
+  EXPECT_FALSE(parse_rfc3339("2026-13-01T10:00:00Z").has_value());
+  EXPECT_FALSE(parse_rfc3339("yesterday").has_value());
+  EXPECT_EQ(*parse_duration_ms("24h"), 86'400'000);
+  EXPECT_FALSE(parse_duration_ms("24").has_value());
+}
+
+TEST(Json, CanonicalSortsKeysAndFieldAcceptsSnakeCase) {
+  OrderedJson o;
+  o["b"] = 1;
+  o["a"] = {{"z", 1}, {"y", 2}};
+  EXPECT_EQ(canonical_dump(o), R"({"a":{"y":2,"z":1},"b":1})");
+  Json j = {{"db_url", "x"}};
+  ASSERT_NE(field(j, "dbUrl"), nullptr);
+  EXPECT_EQ(*field(j, "dbUrl"), "x");
+  EXPECT_EQ(field(j, "keyId"), nullptr);
+}
+
+TEST(Errors, EnvelopeAndStatus) {
+  EXPECT_EQ(http_status(Code::Conflict), 409);
+  EXPECT_EQ(code_name(Code::ValidationFailed), "VALIDATION_FAILED");
+  auto e = error_envelope(Code::NotFound, "no such project 'x'", "01ABC");
+  EXPECT_EQ(e["error"]["code"], "NOT_FOUND");
+  EXPECT_EQ(e["error"]["requestId"], "01ABC");
+  EXPECT_FALSE(e["error"].contains("details"));
+}
+
+TEST(Log, RedactUrlDropsCredentials) {
+  EXPECT_EQ(log::redact_url("postgres://u:secret@db:5432/app?sslmode=require"), "postgres://***@db:5432/app");
+}
