@@ -60,10 +60,18 @@ std::optional<std::string> decode64(std::string_view in, const char* alphabet) {
 }
 }  // namespace
 
-std::string base64_encode(std::string_view bytes) { return encode64(bytes, kB64, true); }
-std::optional<std::string> base64_decode(std::string_view text) { return decode64(text, kB64); }
-std::string base64url_encode(std::string_view bytes) { return encode64(bytes, kB64Url, false); }
-std::optional<std::string> base64url_decode(std::string_view text) { return decode64(text, kB64Url); }
+std::string base64_encode(std::string_view bytes) {
+  return encode64(bytes, kB64, true);
+}
+std::optional<std::string> base64_decode(std::string_view text) {
+  return decode64(text, kB64);
+}
+std::string base64url_encode(std::string_view bytes) {
+  return encode64(bytes, kB64Url, false);
+}
+std::optional<std::string> base64url_decode(std::string_view text) {
+  return decode64(text, kB64Url);
+}
 
 std::string base32_lower(std::string_view bytes) {
   static constexpr char kAlpha[] = "abcdefghijklmnopqrstuvwxyz234567";

@@ -29,8 +29,12 @@ const CodeInfo& info(Code c) {
 }
 }  // namespace
 
-std::string_view code_name(Code c) { return info(c).name; }
-int http_status(Code c) { return info(c).status; }
+std::string_view code_name(Code c) {
+  return info(c).name;
+}
+int http_status(Code c) {
+  return info(c).status;
+}
 Code code_from_name(std::string_view name) {
   for (const auto& i : kCodes)
     if (i.name == name) return i.code;

@@ -7,7 +7,9 @@ namespace stk {
 std::string canonical_dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
-std::string canonical_dump(const OrderedJson& j) { return canonical_dump(Json::parse(j.dump())); }
+std::string canonical_dump(const OrderedJson& j) {
+  return canonical_dump(Json::parse(j.dump()));
+}
 
 namespace {
 std::string snake(const char* camel) {

@@ -16,10 +16,14 @@ std::atomic<bool> g_pretty{false};
 std::mutex g_mu;
 const char* name(Level l) {
   switch (l) {
-    case Level::Debug: return "debug";
-    case Level::Info: return "info";
-    case Level::Warn: return "warn";
-    case Level::Error: return "error";
+    case Level::Debug:
+      return "debug";
+    case Level::Info:
+      return "info";
+    case Level::Warn:
+      return "warn";
+    case Level::Error:
+      return "error";
   }
   return "info";
 }
@@ -28,22 +32,29 @@ const char* name(Level l) {
 void init_from_env() {
   if (const char* v = std::getenv("STK_LOG_LEVEL")) {
     std::string s(v);
-    if (s == "debug") g_level = int(Level::Debug);
-    else if (s == "warn") g_level = int(Level::Warn);
-    else if (s == "error") g_level = int(Level::Error);
-    else g_level = int(Level::Info);
+    if (s == "debug")
+      g_level = int(Level::Debug);
+    else if (s == "warn")
+      g_level = int(Level::Warn);
+    else if (s == "error")
+      g_level = int(Level::Error);
+    else
+      g_level = int(Level::Info);
   }
   if (const char* v = std::getenv("STK_LOG_FORMAT")) g_pretty = std::string(v) == "pretty";
 }
 
-bool enabled(Level l) { return int(l) >= g_level.load(std::memory_order_relaxed); }
+bool enabled(Level l) {
+  return int(l) >= g_level.load(std::memory_order_relaxed);
+}
 
 void write(Level l, std::string_view msg, const nlohmann::json& fields) {
   if (!enabled(l)) return;
   std::string line;
   if (g_pretty) {
     line = now_rfc3339() + " " + name(l) + " " + std::string(msg);
-    if (fields.is_object() && !fields.empty()) line += " " + fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (fields.is_object() && !fields.empty())
+      line += " " + fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     nlohmann::json j = {{"ts", now_rfc3339()}, {"level", name(l)}, {"msg", msg}};
     if (fields.is_object())

@@ -27,7 +27,9 @@ std::string rfc3339(int64_t ms) {
   return buf;
 }
 
-std::string now_rfc3339() { return rfc3339(unix_ms()); }
+std::string now_rfc3339() {
+  return rfc3339(unix_ms());
+}
 
 std::optional<int64_t> parse_rfc3339(std::string_view t) {
   int y, mo, d, h, mi, s;
@@ -84,11 +86,16 @@ std::optional<int64_t> parse_duration_ms(std::string_view t) {
   }
   if (i == 0 || i + 1 != t.size()) return std::nullopt;
   switch (t[i]) {
-    case 's': return n * 1000;
-    case 'm': return n * 60'000;
-    case 'h': return n * 3'600'000;
-    case 'd': return n * 86'400'000;
-    default: return std::nullopt;
+    case 's':
+      return n * 1000;
+    case 'm':
+      return n * 60'000;
+    case 'h':
+      return n * 3'600'000;
+    case 'd':
+      return n * 86'400'000;
+    default:
+      return std::nullopt;
   }
 }
 

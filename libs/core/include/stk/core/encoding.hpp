@@ -9,7 +9,7 @@ namespace stk {
 
 std::string base64_encode(std::string_view bytes);
 std::optional<std::string> base64_decode(std::string_view text);  // accepts padded or unpadded, std alphabet
-std::string base64url_encode(std::string_view bytes);              // no padding
+std::string base64url_encode(std::string_view bytes);             // no padding
 std::optional<std::string> base64url_decode(std::string_view text);
 std::string base32_lower(std::string_view bytes);  // RFC 4648 alphabet, lowercase, no padding
 std::string hex_encode(std::string_view bytes);

@@ -1,5 +1,6 @@
 #pragma once
-// Error codes shared by Hub, Bridge and stk: the spec's envelope `{"error":{code,message,requestId,details?}}`.
+// Error codes shared by Hub, Bridge and stk: the spec's envelope
+// `{"error":{code,message,requestId,details?}}`.
 #include <stdexcept>
 #include <string>
 #include <string_view>

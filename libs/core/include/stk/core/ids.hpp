@@ -5,9 +5,9 @@
 namespace stk {
 
 std::string random_bytes(size_t n);
-std::string ulid();     // 26 chars, Crockford base32, millisecond time prefix (sortable)
-std::string uuid_v4();  // canonical lowercase 36 chars
-std::string uuid_v7();  // canonical lowercase 36 chars, time-ordered
+std::string ulid();                      // 26 chars, Crockford base32, millisecond time prefix (sortable)
+std::string uuid_v4();                   // canonical lowercase 36 chars
+std::string uuid_v7();                   // canonical lowercase 36 chars, time-ordered
 std::string nanoid(size_t length = 21);  // alphabet A-Za-z0-9_-
 
 }  // namespace stk

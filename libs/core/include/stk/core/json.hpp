@@ -5,7 +5,7 @@
 
 namespace stk {
 
-using Json = nlohmann::json;                // keys sorted: canonical by construction
+using Json = nlohmann::json;                 // keys sorted: canonical by construction
 using OrderedJson = nlohmann::ordered_json;  // keys in insertion order (declaration order of YAML)
 
 // Canonical serialisation: sorted keys, no whitespace, UTF-8 kept as is. Used for content hashes.
