@@ -14,7 +14,7 @@ struct ClientResponse {
   int status = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;
-  std::string_view header(std::string_view name) const;      // case-insensitive; empty when absent
+  std::string_view header(std::string_view name) const;  // case-insensitive; empty when absent
 };
 
 struct Url {
@@ -36,8 +36,8 @@ class Client {
 
   // Sends one request, reusing the connection when possible (reconnects once if the kept-alive connection was
   // closed by the server). `target` is appended to the base path ("/api/projects?x=1").
-  // Throws stk::Error(Unavailable, "cannot reach <host:port>: <reason>") when the server cannot be reached and
-  // stk::Error(GatewayTimeout) when no complete answer arrives within timeout_ms.
+  // Throws stk::Error(Unavailable, "cannot reach <host:port>: <reason>") when the server cannot be reached
+  // and stk::Error(GatewayTimeout) when no complete answer arrives within timeout_ms.
   ClientResponse request(std::string_view method, std::string_view target,
                          const std::vector<std::pair<std::string, std::string>>& headers = {},
                          std::string_view body = {}, int timeout_ms = 30000);

@@ -12,6 +12,10 @@
 #include <utility>
 #include <vector>
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace stk::http {
 
 struct Request {
@@ -37,6 +41,9 @@ struct Response {
 };
 
 // Completes a request. Call exactly once, from any thread; the write happens on the connection's own thread.
+// Later calls are ignored. If every copy of a Respond is destroyed without being called, the request is
+// answered with a 500 INTERNAL_ERROR envelope, so a connection never hangs on a forgotten request.
+// While a request is waiting for its Respond, the connection reads nothing more (pipelined requests wait).
 using Respond = std::function<void(Response)>;
 // Called on the connection's worker thread. A handler may answer at once or keep `respond` and answer later
 // (long-poll); it must not block the worker for long. Exceptions escaping a handler become a 500 envelope.
@@ -44,10 +51,25 @@ using Handler = std::function<void(Request&&, Respond)>;
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
-  uint16_t port = 0;          // 0 = pick a free port (see Server::port())
-  int threads = 1;            // worker threads (thread-per-core)
+  uint16_t port = 0;                         // 0 = pick a free port (see Server::port())
+  int threads = 1;                           // worker threads (thread-per-core)
   size_t max_body_bytes = 10 * 1024 * 1024;  // larger body -> 413 envelope, connection closed
-  int idle_timeout_seconds = 75;             // keep-alive idle limit
+  int idle_timeout_seconds = 75;             // keep-alive idle limit (checked once a second)
+  size_t max_header_bytes = 64 * 1024;       // request line + headers; larger -> 400 envelope, closed
+
+  // Called on worker thread `worker` (0..threads-1) before it starts serving, e.g. to attach per-worker
+  // state (a PostgreSQL pool) to worker_context(worker). Exceptions are logged and ignored.
+  std::function<void(int worker)> on_worker_start;
+  // Called on worker thread `worker` during stop(), after its acceptor and connections are closed and before
+  // its io_context stops: the place to close per-worker state bound to worker_context(worker).
+  std::function<void(int worker)> on_worker_stop;
+};
+
+// Counters summed over the workers (each worker counts its own; read with relaxed loads).
+struct ServerStats {
+  uint64_t connections_accepted = 0;
+  uint64_t connections_open = 0;
+  uint64_t requests = 0;  // requests handed to the handler
 };
 
 class Server {
@@ -60,8 +82,17 @@ class Server {
   // Binds and starts the workers; throws std::runtime_error("cannot listen on host:port: reason").
   void start();
   uint16_t port() const;  // actual bound port
-  // Stops accepting, closes connections, joins the workers. Idempotent.
+  // Stops accepting, closes connections, joins the workers. Idempotent; callable from any thread except a
+  // worker thread (e.g. from a thread that waits for SIGTERM with sigwait). Not async-signal-safe: do not
+  // call it from inside a signal handler. Pending asynchronous work on the worker io_contexts is abandoned
+  // (its handlers are destroyed, not run, when the Server is destroyed).
   void stop();
+
+  int threads() const;
+  ServerStats stats() const;
+  // The io_context that worker `worker` runs (valid from construction until the Server is destroyed; it runs
+  // only between start() and stop()). Objects bound to it must be destroyed before the Server.
+  boost::asio::io_context& worker_context(int worker);
 
  private:
   struct Impl;
