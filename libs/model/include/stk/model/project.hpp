@@ -20,9 +20,9 @@ struct SourceFile {
 };
 
 struct ProjectFiles {
-  std::vector<SourceFile> schema;          // schema/*.yaml|*.yml (not recursive), sorted by path
-  std::optional<std::string> permissions;  // config/permissions.yaml
-  std::optional<std::string> storage;      // config/storage.yaml
+  std::vector<SourceFile> schema;             // schema/*.yaml|*.yml (not recursive), sorted by path
+  std::optional<std::string> permissions;     // config/permissions.yaml
+  std::optional<std::string> storage;         // config/storage.yaml
   std::map<std::string, std::string> logics;  // logic name ("orders/list") -> file content
 };
 
@@ -33,13 +33,18 @@ ProjectFiles read_project_dir(const std::string& root);
 struct LoadOptions {
   // When set, a table whose `connection` is not in this set is an error (spec §4.5).
   std::optional<std::set<std::string>> known_connections;
+  // When set, a file column whose `bucket` is not in this set is a warning (spec §4.3). load_project fills it
+  // from config/storage.yaml `buckets` when that section is declared.
+  std::optional<std::set<std::string>> known_buckets;
 };
 
 struct Project {
   Schema schema;
   Permissions permissions;
   nlohmann::json storage = nlohmann::json::object();  // parsed config/storage.yaml (shape not validated yet)
-  nlohmann::json logics = nlohmann::json::object();   // name -> {"meta":{...},"sql":"..."} | {"raw":...}
+  // The same document with map order kept (storage `policies` are ordered: first matching pattern wins).
+  nlohmann::ordered_json storage_ordered = nlohmann::ordered_json::object();
+  nlohmann::json logics = nlohmann::json::object();  // name -> {"meta":{...},"sql":"..."} | {"raw":...}
 };
 // CEL conditions are checked and compiled by libs/cel (cel::compile_permissions), which depends on this lib.
 
