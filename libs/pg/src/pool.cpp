@@ -12,7 +12,10 @@
 // buffer per PQconsumeInput, and also reads inside PQflush when the send buffer is full. So after consuming,
 // results are drained until PQisBusy, and the socket is polled once before waiting again; after a send that
 // left results in libpq's buffer, a drain is posted.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <utility>  // before Boost.Asio (DESIGN "Pitfalls")
 
@@ -266,6 +269,11 @@ struct Conn {
   bool write_waiting = false;
   bool drain_posted = false;
   bool draining = false;
+  bool tcp = false;                 // TCP socket (TCP_CORK applies)
+  bool corked = false;              // TCP_CORK set for the current tick
+  int tick_sends = 0;               // queries sent during the current tick
+  std::uint64_t progress = 0;       // results taken from libpq so far
+  std::uint64_t progress_seen = 0;  // value at the last watchdog check
   Ring<InFlight> inflight;
   std::unordered_map<std::uint64_t, std::string> stmts;  // prepared on this connection: hash -> SQL
   std::unordered_map<std::uint64_t, std::pair<std::string, std::string>>
@@ -275,7 +283,8 @@ struct Conn {
 }  // namespace
 
 struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
-  Impl(asio::io_context& io_, PoolOptions o) : io(io_), opts(std::move(o)), rng(std::random_device{}()) {
+  Impl(asio::io_context& io_, PoolOptions o)
+      : io(io_), opts(std::move(o)), rng(std::random_device{}()), watchdog(io_) {
     if (opts.size < 1) opts.size = 1;
     if (opts.max_pipeline_depth < 1) opts.max_pipeline_depth = 1;
     if (opts.max_queue < 0) opts.max_queue = 0;
@@ -313,6 +322,18 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
   std::string scratch_buf;
   std::vector<int> scratch_offs;
   std::string scratch_sql;
+
+  // Send batching. libpq 15's PQpipelineSync writes to the socket at once, so N queries sent in one
+  // event-loop tick would be N TCP segments (and N wake-ups of the backend). From the second query sent to a
+  // connection in the same tick on, the socket is corked; the end of the tick uncorks it, sending the batch
+  // in full segments.
+  bool tick_open = false;
+  std::vector<Conn*> tick_conns;
+
+  // Belt and braces against a lost readiness edge (e.g. TLS data decrypted and buffered inside OpenSSL, which
+  // the socket poll cannot see): every 100 ms, a connection with queries in flight and no result since the
+  // last look reads its socket once more.
+  asio::steady_timer watchdog;
 
   // ---- setup ----------------------------------------------------------------------------------------------
 
@@ -424,6 +445,8 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     c.pg = nullptr;
     ++c.epoch;
     c.read_waiting = c.write_waiting = c.drain_posted = c.draining = false;
+    c.corked = false;
+    c.tick_sends = 0;
     c.stmts.clear();
     c.failed_prepares.clear();
   }
@@ -432,6 +455,24 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     if (started || closed) return;
     started = true;
     for (auto& c : conns) start_connect(*c);
+    arm_watchdog();
+  }
+
+  void arm_watchdog() {
+    watchdog.expires_after(std::chrono::milliseconds(100));
+    watchdog.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->closed) return;
+      for (auto& c : self->conns) {
+        if (c->state != Conn::State::Ready) continue;
+        if (c->inflight.empty() || c->progress != c->progress_seen) {
+          c->progress_seen = c->progress;
+          continue;
+        }
+        self->on_readable(*c);  // consumes and drains whatever libpq can get now; keeps the read wait
+        if (self->closed) return;
+      }
+      self->arm_watchdog();
+    });
   }
 
   void start_connect(Conn& c) {
@@ -502,6 +543,11 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       attempt_failed(c, "could not watch the database socket");
       return;
     }
+    {
+      int v = 0;
+      socklen_t len = sizeof v;
+      c.tcp = ::getsockopt(PQsocket(c.pg), IPPROTO_TCP, TCP_CORK, &v, &len) == 0;
+    }
     c.state = Conn::State::Ready;
     --connecting_count;
     ++ready_count;
@@ -547,7 +593,9 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
   // The connection broke while Ready: fail what is in flight, reconnect at once.
   void lost(Conn& c) {
     if (c.state != Conn::State::Ready) return;
-    stk::log::warn("pg pool: connection lost", {{"connection", c.index}, {"in_flight", c.inflight.size()}});
+    stk::log::warn("pg pool: connection lost", {{"connection", c.index},
+                                                {"in_flight", c.inflight.size()},
+                                                {"reason", sanitize(c.pg ? PQerrorMessage(c.pg) : "")}});
     auto cbs = take_inflight(c);
     teardown(c);
     c.state = Conn::State::Down;
@@ -623,6 +671,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         continue;
       }
       stray_nulls = 0;
+      ++c.progress;
       const ExecStatusType st = PQresultStatus(r);
       if (st == PGRES_PIPELINE_SYNC) {
         PQclear(r);
@@ -726,6 +775,33 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
 
   // After data was queued in libpq: push it out, wait for writability if the socket is full, and pick up any
   // input libpq read meanwhile (it reads when a send would block).
+  void note_send(Conn& c) {
+    if (!tick_open) {
+      tick_open = true;
+      asio::post(io, [self = shared_from_this()] { self->end_tick(); });
+    }
+    if (c.tick_sends++ == 0) {
+      tick_conns.push_back(&c);
+    } else if (!c.corked && c.tcp) {
+      int one = 1;
+      ::setsockopt(PQsocket(c.pg), IPPROTO_TCP, TCP_CORK, &one, sizeof one);
+      c.corked = true;
+    }
+  }
+
+  void end_tick() {
+    tick_open = false;
+    for (Conn* c : tick_conns) {
+      if (c->corked && c->pg && c->state == Conn::State::Ready) {
+        int zero = 0;
+        ::setsockopt(PQsocket(c->pg), IPPROTO_TCP, TCP_CORK, &zero, sizeof zero);
+      }
+      c->corked = false;
+      c->tick_sends = 0;
+    }
+    tick_conns.clear();
+  }
+
   void after_send(Conn& c) {
     const int f = PQflush(c.pg);
     if (f < 0 || PQstatus(c.pg) == CONNECTION_BAD) {
@@ -781,6 +857,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     } else if (it->second != sql) {
       named = false;  // 64-bit hash collision: run this one unprepared
     }
+    note_send(c);
     int ok = 1;
     if (prepare) ok = PQsendPrepare(c.pg, name, it->second.c_str(), 0, nullptr);
     if (ok) {
@@ -865,6 +942,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
   void close() {
     if (closed) return;
     closed = true;
+    watchdog.cancel();
     std::vector<QueryCallback> cbs;
     for (auto& c : conns) {
       auto part = take_inflight(*c);

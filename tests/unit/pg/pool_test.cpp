@@ -2,6 +2,7 @@
 // own database and drops it at the end.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,6 +33,13 @@ using Params = std::vector<std::optional<std::string>>;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -526,21 +534,26 @@ TEST_F(PoolTest, Throughput) {
       pool.query("SELECT $1::int", p, on_result);
     };
     auto t0 = Clock::now();
+    double c0 = cpu_seconds();
     for (int i = 0; i < window && issued < kN; ++i) issue();
     io_.restart();
     while (done < kN) io_.run_one();
     double s = std::chrono::duration<double>(Clock::now() - t0).count();
     EXPECT_EQ(bad, 0);
+    double cpu = cpu_seconds() - c0;
     std::printf(
-        "[throughput] pool (4 connections, pipelined, %d outstanding): %d queries in %.3f s = %.0f q/s\n",
-        window, kN, s, kN / s);
+        "[throughput] pool (4 connections, pipelined, %d outstanding): %d queries in %.3f s = %.0f q/s; "
+        "client CPU "
+        "%.2f us/query\n",
+        window, kN, s, kN / s, cpu * 1e6 / kN);
   }
-  {
+  if (const char* sync = std::getenv("STK_POOL_BENCH_SYNC"); !sync || std::string(sync) != "0") {
     PGconn* c = PQconnectdb(url_.c_str());
     ASSERT_EQ(PQstatus(c), CONNECTION_OK);
     PQclear(PQprepare(c, "s", "SELECT $1::int", 0, nullptr));
     const int n = kN / 4;
     auto t0 = Clock::now();
+    double c0 = cpu_seconds();
     for (int i = 0; i < n; ++i) {
       std::string v = std::to_string(i);
       const char* vals[1] = {v.c_str()};
@@ -549,8 +562,12 @@ TEST_F(PoolTest, Throughput) {
       PQclear(r);
     }
     double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    std::printf("[throughput] synchronous PQexecPrepared, one connection: %d queries in %.3f s = %.0f q/s\n",
-                n, s, n / s);
+    double cpu = cpu_seconds() - c0;
+    std::printf(
+        "[throughput] synchronous PQexecPrepared, one connection: %d queries in %.3f s = %.0f q/s; client "
+        "CPU %.2f "
+        "us/query\n",
+        n, s, n / s, cpu * 1e6 / n);
     PQfinish(c);
   }
 }
