@@ -133,7 +133,13 @@ ClientResponse Client::request(std::string_view method, std::string_view target,
   req.version(11);
   req.set(bhttp::field::host, im.where);
   req.set(bhttp::field::user_agent, "santokit-client");
-  for (const auto& [k, v] : headers) req.set(beast::string_view(k.data(), k.size()), v);
+  for (const auto& [k, v] : headers) {
+    beast::string_view name(k.data(), k.size());
+    if (detail::iequals(k, "host") || detail::iequals(k, "user-agent"))
+      req.set(name, v);  // replaces the default
+    else
+      req.insert(name, v);  // repeated names stay repeated
+  }
   req.body().assign(body.data(), body.size());
   req.prepare_payload();
   const bool head = verb == bhttp::verb::head;

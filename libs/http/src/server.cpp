@@ -80,6 +80,7 @@ void append_uint(std::string& out, uint64_t v) {
 // Parses one request directly into a stk::http::Request (no beast::http::fields in between).
 class RequestParser final : public bhttp::basic_parser<true> {
  public:
+  RequestParser() { req.headers.reserve(12); }
   Request req;
   int version = 11;
   bool head = false;
@@ -138,6 +139,7 @@ struct Worker : std::enable_shared_from_this<Worker> {
   // the io_context's pending handlers unlink themselves from it.
   Connection* head = nullptr;
   uint64_t tick = 0;
+  size_t inflight = 0;  // requests handed to the handler and not answered yet (worker thread only)
   asio::io_context ioc{1};
   std::optional<tcp::acceptor> acceptor;
   asio::steady_timer sweep_timer{ioc};
@@ -187,13 +189,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (tick - last_tick_ >= uint64_t(kDrainTicks)) close();
       return;
     }
-    if (!inflight_ && tick - last_tick_ > uint64_t(idle_seconds)) close();
+    if (!inflight_ && tick - last_tick_ > uint64_t(idle_seconds)) {
+      close();
+    } else if (!inflight_ && parser_ && parser_->got_some() && !parser_->is_header_done() &&
+               tick - request_start_tick_ > uint64_t(idle_seconds)) {
+      close();  // a request head that trickles in for longer than the idle limit (slowloris)
+    }
   }
 
   // Delivers the response of the in-flight request (worker thread).
   void deliver(Response&& r) {
-    if (closed_ || !inflight_) return;
+    if (!inflight_) return;
     inflight_ = false;
+    if (counted_) {
+      counted_ = false;
+      --w_.inflight;
+    }
+    if (closed_) return;
     last_tick_ = w_.tick;
     bool close_conn = !keep_alive_ || w_.stopped.load(std::memory_order_relaxed);
     for (const auto& [k, v] : r.headers)
@@ -251,9 +263,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read(const error_code& ec, size_t n) {
     if (closed_) return;
     if (ec) {
+      if (ec == asio::error::eof && writing_) {
+        close_after_write_ = true;  // the client half-closed: finish sending what is queued first
+        return;
+      }
       close();
       return;
     }
+    if (!parser_ || !parser_->got_some()) request_start_tick_ = w_.tick;
     rbuf_.commit(n);
     last_tick_ = w_.tick;
     process();
@@ -390,11 +407,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_[2];
   int pend_ = 0;  // index of the buffer that collects responses; the other one may be in flight
   uint64_t last_tick_ = 0;
+  uint64_t request_start_tick_ = 0;
   size_t drained_ = 0;
   int version_ = 11;
   bool keep_alive_ = true;
   bool head_ = false;
   bool inflight_ = false;
+  bool counted_ = false;  // the in-flight request counts against max_inflight_per_worker
   bool in_handler_ = false;
   bool writing_ = false;
   bool close_after_write_ = false;
@@ -526,6 +545,18 @@ void Connection::dispatch() {
   detail::split_target(req.target, req.path, req.query);
   req.remote_ip = remote_ip_;
   inflight_ = true;
+  const size_t limit = w_.cfg->options.max_inflight_per_worker;
+  if (limit != 0 && w_.inflight >= limit) {
+    // load shedding: answer at once instead of queueing without bound
+    Response r = error_response(stk::Code::Unavailable, "server overloaded; retry later");
+    r.headers.emplace_back("Retry-After", "1");
+    in_handler_ = true;  // deliver without recursing into process(); the caller's loop goes on
+    deliver(std::move(r));
+    in_handler_ = false;
+    return;
+  }
+  ++w_.inflight;
+  counted_ = true;
   // single writer (this worker): a plain load+store avoids a locked instruction per request
   w_.requests.store(w_.requests.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 

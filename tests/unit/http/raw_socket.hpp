@@ -131,6 +131,7 @@ class RawConn {
     return false;
   }
 
+  void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
   std::string& buffer() { return buf_; }
   int fd() const { return fd_; }
 

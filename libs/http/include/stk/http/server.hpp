@@ -56,6 +56,10 @@ struct ServerOptions {
   size_t max_body_bytes = 10 * 1024 * 1024;  // larger body -> 413 envelope, connection closed
   int idle_timeout_seconds = 75;             // keep-alive idle limit (checked once a second)
   size_t max_header_bytes = 64 * 1024;       // request line + headers; larger -> 400 envelope, closed
+  // Load shedding: at most this many requests per worker handed to the handler and not yet answered;
+  // beyond it the server answers 503 SERVICE_UNAVAILABLE with Retry-After: 1 without calling the handler.
+  // 0 = unlimited (the Hub, whose long-polls stay in flight for long).
+  size_t max_inflight_per_worker = 0;
 
   // Called on worker thread `worker` (0..threads-1) before it starts serving, e.g. to attach per-worker
   // state (a PostgreSQL pool) to worker_context(worker). Exceptions are logged and ignored.
