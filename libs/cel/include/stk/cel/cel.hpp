@@ -26,7 +26,7 @@ struct Problem {
 };
 
 struct ParseResult {
-  ExprPtr expr;                  // null when problems is non-empty
+  ExprPtr expr;  // null when problems is non-empty
   std::vector<Problem> problems;
 };
 
