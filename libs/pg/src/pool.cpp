@@ -19,9 +19,9 @@
 
 #include <utility>  // before Boost.Asio (DESIGN "Pitfalls")
 
+#include <boost/asio/defer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
@@ -273,6 +273,8 @@ struct Conn {
   bool corked = false;              // TCP_CORK set for the current tick
   int tick_sends = 0;               // queries sent during the current tick
   std::uint64_t progress = 0;       // results taken from libpq so far
+  std::uint64_t sent_seq = 0;       // queries sent on this PGconn
+  std::uint64_t done_seq = 0;       // queries answered on this PGconn
   std::uint64_t progress_seen = 0;  // value at the last watchdog check
   Ring<InFlight> inflight;
   std::unordered_map<std::uint64_t, std::string> stmts;  // prepared on this connection: hash -> SQL
@@ -404,14 +406,14 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
   // --------------------------------------------------------------------------------------
 
   void post_error(QueryCallback cb, const char* state, std::string message) {
-    asio::post(io, [cb = std::move(cb), state, message = std::move(message)]() mutable {
+    asio::defer(io, [cb = std::move(cb), state, message = std::move(message)]() mutable {
       invoke(cb, QueryResult::error(state, message));
     });
   }
 
   void post_errors(std::vector<QueryCallback> cbs, const char* state, std::string message) {
     if (cbs.empty()) return;
-    asio::post(io, [cbs = std::move(cbs), state, message = std::move(message)]() mutable {
+    asio::defer(io, [cbs = std::move(cbs), state, message = std::move(message)]() mutable {
       for (auto& cb : cbs) invoke(cb, QueryResult::error(state, message));
     });
   }
@@ -447,6 +449,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     c.read_waiting = c.write_waiting = c.drain_posted = c.draining = false;
     c.corked = false;
     c.tick_sends = 0;
+    c.sent_seq = c.done_seq = 0;
     c.stmts.clear();
     c.failed_prepares.clear();
   }
@@ -628,6 +631,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     const std::uint64_t epoch = c.epoch;
     const int fd = PQsocket(c.pg);
     for (;;) {
+      const std::uint64_t sent_before_read = c.sent_seq;
       if (!PQconsumeInput(c.pg) || PQstatus(c.pg) == CONNECTION_BAD) {
         lost(c);
         return;
@@ -635,8 +639,10 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       while (PGnotify* n = PQnotifies(c.pg)) PQfreemem(n);
       drain(c);
       if (closed || c.epoch != epoch || c.state != Conn::State::Ready) return;
-      // libpq reads one buffer per PQconsumeInput; the reactor is edge-triggered: look again before waiting.
-      if (!socket_readable(fd)) break;
+      // libpq reads one buffer per PQconsumeInput and the reactor is edge-triggered: unless every query sent
+      // before that read is answered (then what is left to come arrives after it, with a new edge), look at
+      // the socket again before waiting.
+      if (c.done_seq >= sent_before_read || !socket_readable(fd)) break;
     }
     start_read(c);
   }
@@ -724,6 +730,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
   void complete_front(Conn& c) {
     InFlight e = c.inflight.pop_front();
     --active_count;
+    ++c.done_seq;
     if (e.internal) return;
     QueryResult q = QueryResult::from_pg(std::exchange(e.res, nullptr));
     if (!q.ok && q.sqlstate == "0A000" && q.message.find("cached plan") != std::string::npos) {
@@ -747,7 +754,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
   void post_drain(Conn& c) {
     if (c.drain_posted) return;
     c.drain_posted = true;
-    asio::post(io, [self = shared_from_this(), cp = &c, epoch = c.epoch] {
+    asio::defer(io, [self = shared_from_this(), cp = &c, epoch = c.epoch] {
       if (self->closed || cp->epoch != epoch) return;
       cp->drain_posted = false;
       if (cp->state == Conn::State::Ready) self->drain(*cp);
@@ -778,7 +785,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
   void note_send(Conn& c) {
     if (!tick_open) {
       tick_open = true;
-      asio::post(io, [self = shared_from_this()] { self->end_tick(); });
+      asio::defer(io, [self = shared_from_this()] { self->end_tick(); });
     }
     if (c.tick_sends++ == 0) {
       tick_conns.push_back(&c);
@@ -833,6 +840,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         PQsendQueryParams(c.pg, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) && PQpipelineSync(c.pg);
     c.inflight.push_back(std::move(e));
     ++active_count;
+    ++c.sent_seq;
     if (!ok) lost(c);
   }
 
@@ -875,6 +883,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     e.phase = prepare ? kPrepare : kExec;
     c.inflight.push_back(std::move(e));
     ++active_count;
+    ++c.sent_seq;
     if (!ok) {
       lost(c);
       return;

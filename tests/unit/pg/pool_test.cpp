@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -511,6 +512,27 @@ TEST_F(PoolTest, LargeResultsAndLargeParameters) {
   }
 }
 
+TEST_F(PoolTest, PipelineDepthIsBounded) {
+  auto o = opts(2);
+  o.max_pipeline_depth = 3;
+  Pool pool(io_, std::move(o));
+  pool.start();
+  ASSERT_TRUE(run_until(io_, [&] { return pool.connected() == 2; }));
+  int done = 0, ok = 0, max_active = 0;
+  for (int i = 0; i < 200; ++i)
+    pool.query("SELECT $1::int", Params{std::to_string(i)}, [&, i](QueryResult&& r) {
+      ++done;
+      ok += (r.ok && r.value(0, 0) == std::to_string(i)) ? 1 : 0;
+      max_active = std::max(max_active, pool.active());
+    });
+  EXPECT_EQ(pool.active(), 6);
+  EXPECT_EQ(pool.queued(), 194);
+  ASSERT_TRUE(run_until(io_, [&] { return done == 200; }));
+  EXPECT_EQ(ok, 200);
+  EXPECT_LE(max_active, 6);
+  EXPECT_EQ(pool.queued(), 0);
+}
+
 // Printed, not asserted: pipelined pool vs. one synchronous connection.
 TEST_F(PoolTest, Throughput) {
   const int kN = std::getenv("STK_POOL_BENCH_N") ? std::atoi(std::getenv("STK_POOL_BENCH_N")) : 100000;
@@ -546,6 +568,37 @@ TEST_F(PoolTest, Throughput) {
         "client CPU "
         "%.2f us/query\n",
         window, kN, s, kN / s, cpu * 1e6 / kN);
+  }
+  {
+    // One query at a time through the pool: the round trip plus the pool's own overhead.
+    Pool pool(io_, opts(1));
+    pool.start();
+    ASSERT_TRUE(run_until(io_, [&] { return pool.connected() == 1; }));
+    const int n = kN / 10;
+    int done = 0;
+    std::string v;
+    std::vector<Param> p(1);
+    std::function<void(QueryResult &&)> next = [&](QueryResult&& r) {
+      if (!r.ok) ADD_FAILURE() << r.message;
+      if (++done < n) {
+        v = std::to_string(done);
+        p[0] = v;
+        pool.query("SELECT $1::int", p, std::ref(next));
+      }
+    };
+    auto t0 = Clock::now();
+    double c0 = cpu_seconds();
+    p[0] = "0";
+    pool.query("SELECT $1::int", p, std::ref(next));
+    io_.restart();
+    while (done < n) io_.run_one();
+    double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    double cpu = cpu_seconds() - c0;
+    std::printf(
+        "[throughput] pool, 1 outstanding: %d queries in %.3f s = %.0f q/s (%.1f us round trip); client CPU "
+        "%.2f "
+        "us/query\n",
+        n, s, n / s, s * 1e6 / n, cpu * 1e6 / n);
   }
   if (const char* sync = std::getenv("STK_POOL_BENCH_SYNC"); !sync || std::string(sync) != "0") {
     PGconn* c = PQconnectdb(url_.c_str());
