@@ -2,6 +2,7 @@
 // own database and drops it at the end.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +24,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "stk/pg/pool.hpp"
@@ -115,6 +118,80 @@ struct BlackHole {
   }
   ~BlackHole() { ::close(fd); }
 };
+
+// A TCP forwarder to PostgreSQL on a fixed local port that can be started later: the database "comes up".
+struct Forwarder {
+  int listen_fd = -1;
+  int port = 0;
+  int target_port = 0;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+
+  explicit Forwarder(int target) : target_port(target) {
+    BlackHole probe;  // a free port, closed again when probe goes
+    port = probe.port;
+  }
+  void start() {
+    listen_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    if (::bind(listen_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) ADD_FAILURE() << "bind";
+    ::listen(listen_fd, 16);
+    threads.emplace_back([this] { accept_loop(); });
+  }
+  void accept_loop() {
+    while (!stop) {
+      pollfd p{listen_fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      int c = ::accept(listen_fd, nullptr, nullptr);
+      if (c < 0) continue;
+      int s = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<uint16_t>(target_port));
+      if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(c);
+        ::close(s);
+        continue;
+      }
+      threads.emplace_back([this, c, s] { pump(c, s); });
+    }
+  }
+  void pump(int a, int b) {
+    char buf[65536];
+    pollfd ps[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+    while (!stop) {
+      if (::poll(ps, 2, 50) <= 0) continue;
+      for (int i = 0; i < 2; ++i) {
+        if (!(ps[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        ssize_t n = ::read(ps[i].fd, buf, sizeof buf);
+        if (n <= 0 || ::write(ps[1 - i].fd, buf, static_cast<size_t>(n)) != n) {
+          ::close(a);
+          ::close(b);
+          return;
+        }
+      }
+    }
+    ::close(a);
+    ::close(b);
+  }
+  ~Forwarder() {
+    stop = true;
+    for (auto& t : threads) t.join();
+    if (listen_fd >= 0) ::close(listen_fd);
+  }
+};
+
+int url_port(const std::string& url) {
+  auto at = url.find('@');
+  auto colon = url.find(':', at);
+  return std::atoi(url.c_str() + colon + 1);
+}
 
 class PoolTest : public ::testing::Test {
  protected:
@@ -444,6 +521,40 @@ TEST_F(PoolTest, RefusedConnectionFailsQuickly) {
   EXPECT_EQ(got->sqlstate, "08001");
   EXPECT_EQ(got->message.find("SecretSecret"), std::string::npos) << got->message;
   EXPECT_NE(got->message.find("could not connect"), std::string::npos) << got->message;
+}
+
+TEST_F(PoolTest, RecoversWhenTheDatabaseComesUp) {
+  Forwarder fwd(url_port(url_));
+  auto o = opts(2);
+  std::string url = url_;
+  const std::string from = ":" + std::to_string(url_port(url_)) + "/";
+  url.replace(url.find(from), from.size(), ":" + std::to_string(fwd.port) + "/");
+  o.conninfo = url;
+  o.reconnect_initial_ms = 20;
+  o.reconnect_max_ms = 100;
+  Pool pool(io_, std::move(o));
+  pool.start();
+  std::optional<QueryResult> got;
+  pool.query("SELECT 1", Params{}, [&](QueryResult&& r) { got = std::move(r); });
+  ASSERT_TRUE(run_until(io_, [&] { return got.has_value(); }));
+  EXPECT_EQ(got->sqlstate, "08001");
+  fwd.start();
+  // The pool retries in the background; queries fail at once until a connection is back, then succeed.
+  bool ok = false;
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (!ok && Clock::now() < deadline) {
+    got.reset();
+    pool.query("SELECT 2", Params{}, [&](QueryResult&& r) { got = std::move(r); });
+    ASSERT_TRUE(run_until(io_, [&] { return got.has_value(); }));
+    ok = got->ok;
+    if (!ok) {
+      EXPECT_EQ(got->sqlstate, "08001");
+      run_until(
+          io_, [] { return false; }, std::chrono::milliseconds(20));
+    }
+  }
+  EXPECT_TRUE(ok);
+  EXPECT_GE(pool.connected(), 1);
 }
 
 TEST_F(PoolTest, QueueFull) {
