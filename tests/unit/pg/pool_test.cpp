@@ -374,6 +374,46 @@ TEST_F(PoolTest, FailedPrepareIsReportedToEveryQueryBehindIt) {
   EXPECT_EQ(got->value(0, 0), "7");
 }
 
+TEST_F(PoolTest, SchemaChangeUnderAPreparedStatementHealsAfterOneError) {
+  exec_sync(url_, "CREATE TABLE drift (a int); INSERT INTO drift VALUES (1)");
+  Pool pool(io_, opts(1));
+  pool.start();
+  std::optional<QueryResult> got;
+  auto run = [&] {
+    got.reset();
+    pool.query("SELECT * FROM drift", Params{}, [&](QueryResult&& r) { got = std::move(r); });
+    EXPECT_TRUE(run_until(io_, [&] { return got.has_value(); }));
+  };
+  run();
+  ASSERT_TRUE(got->ok);
+  EXPECT_EQ(got->cols, 1);
+  exec_sync(url_, "ALTER TABLE drift ADD COLUMN b int DEFAULT 2");
+  run();
+  EXPECT_FALSE(got->ok);
+  EXPECT_EQ(got->sqlstate, "0A000") << got->message;  // cached plan must not change result type
+  run();
+  ASSERT_TRUE(got->ok) << got->message;
+  EXPECT_EQ(got->cols, 2);
+  EXPECT_EQ(got->value(0, 1), "2");
+}
+
+TEST_F(PoolTest, DestroyedWithQueriesOutstanding) {
+  std::vector<std::optional<QueryResult>> res(20);
+  {
+    Pool pool(io_, opts(2));
+    pool.start();
+    ASSERT_TRUE(run_until(io_, [&] { return pool.connected() == 2; }));
+    for (int i = 0; i < 20; ++i)
+      pool.query("SELECT pg_sleep(0.01)", Params{}, [&, i](QueryResult&& r) { res[i] = std::move(r); });
+  }
+  ASSERT_TRUE(run_until(io_, [&] {
+    for (auto& r : res)
+      if (!r) return false;
+    return true;
+  }));
+  for (auto& r : res) EXPECT_EQ(r->sqlstate, "08003");
+}
+
 TEST_F(PoolTest, PreparedCacheIsBounded) {
   auto o = opts(1);
   o.max_prepared_per_connection = 3;

@@ -20,10 +20,18 @@
 //   * Queue full (more than max_queue queries waiting for a connection): "53300" "database pool queue is
 //   full".
 //   * Pool closed: "08003" "database pool is closed".
-// Callbacks are never invoked from inside query() or close(): immediate errors are posted to the io_context.
-// Callbacks must not throw (an exception escaping one is caught and logged).
+//   * Schema change under a cached statement ("cached plan must not change result type", 0A000): that query
+//     fails once, the statement is deallocated and the next use prepares it again.
+// Callbacks are never invoked from inside query() or close(): immediate errors are deferred to the
+// io_context. Callbacks must not throw (an exception escaping one is caught and logged).
 //
-// Not supported on pool connections: COPY, LISTEN (use a dedicated connection), multi-statement SQL text.
+// Performance notes: construct the worker's io_context with concurrency hint 1 (`io_context io{1}`). Queries
+// sent to one connection within one event-loop turn are batched (TCP_CORK until the end of the turn), results
+// are drained in bulk per wake-up, and nothing is allocated per query on the steady path besides libpq's own
+// PGresult (callbacks up to QueryCallback::kInline bytes are stored inline).
+//
+// Not supported on pool connections: COPY, LISTEN (use a dedicated connection), multi-statement SQL text,
+// transaction-mode PgBouncer (named prepared statements are per server session).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
