@@ -425,14 +425,14 @@ class FileParser {
     if (node.IsMap()) {
       std::optional<std::string> type;
       SourcePos type_pos = pos;
-      const YAML::Node* items = nullptr;
+      std::optional<YAML::Node> items;
       SourcePos items_pos = pos;
       for (const Entry& e : detail::map_entries(file_, node, diags_, what)) {
         if (e.key == "type") {
           type_pos = e.value_pos;
           if (auto v = string_value(e, what + "items ")) type = *v;
         } else if (e.key == "items") {
-          items = &e.value;
+          items = e.value;
           items_pos = e.value_pos;
         } else {
           warn(e.key_pos, what + "items: unknown key '" + e.key + "' (ignored)");

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <map>
 
+#include <yaml-cpp/depthguard.h>
+
 #include "stk/core/error.hpp"
 
 namespace stk::model::detail {
@@ -30,6 +32,10 @@ std::optional<YAML::Node> parse_yaml(const std::string& file, const std::string&
                                      int line_offset) {
   try {
     return YAML::Load(content);
+  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp reports it as "bad file"
+    SourcePos p = pos_of(file, e.mark);
+    p.line += line_offset;
+    diags.error(p, "YAML syntax error: nested too deeply (max " + std::to_string(e.depth()) + " levels)");
   } catch (const YAML::Exception& e) {
     SourcePos p = pos_of(file, e.mark);
     p.line += line_offset;
@@ -56,7 +62,9 @@ std::vector<Entry> map_entries(const std::string& file, const YAML::Node& map, D
     }
     e.key = e.key_node.Scalar();
     const YAML::Mark vm = e.value.Mark();
-    if (e.value.IsNull() && (vm.line < 0 || vm.line != e.key_node.Mark().line)) {
+    const YAML::Mark km = e.key_node.Mark();
+    const bool before_key = vm.line < km.line || (vm.line == km.line && vm.column < km.column);  // an alias
+    if (before_key || (e.value.IsNull() && (vm.line < 0 || vm.line != km.line))) {
       e.value_pos = e.key_pos;
     } else {
       e.value_pos = pos_of(file, e.value);
@@ -203,7 +211,7 @@ Scalar resolve_scalar(const YAML::Node& node) {
 namespace {
 
 constexpr int kMaxDepth = 128;
-constexpr size_t kMaxNodes = 1'000'000;
+constexpr size_t kMaxNodes = 200'000;
 
 template <typename J>
 J convert(const YAML::Node& node, int depth, size_t& budget) {

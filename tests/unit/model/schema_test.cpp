@@ -346,6 +346,26 @@ TEST(Schema, VersionAndSyntax) {
             }));
 }
 
+TEST(Schema, HostileYamlIsAnErrorNotACrash) {
+  // Deep nesting: yaml-cpp's own guard, reported as a syntax error.
+  Loaded deep = load1("version: 1\ntables: " + std::string(100000, '['));
+  EXPECT_EQ(deep.errors(),
+            std::vector<std::string>{
+                "schema/shop.yaml:2:1: YAML syntax error: nested too deeply (max 500 levels)"});
+  // Alias expansion ("billion laughs") inside a json default is bounded.
+  std::string laughs = "version: 1\nx0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int i = 1; i < 9; ++i) {
+    laughs += "x" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) laughs += std::string(k ? ", " : "") + "*a" + std::to_string(i - 1);
+    laughs += "]\n";
+  }
+  laughs += "tables:\n  t:\n    columns:\n      j: { type: json, default: *a8 }\n";
+  Loaded l = load1(laughs);
+  EXPECT_EQ(l.errors(),
+            std::vector<std::string>{"schema/shop.yaml:14:24: table 't' column 'j': default a list is "
+                                     "not a valid json (YAML value is too large or too deeply nested)"});
+}
+
 TEST(Schema, DuplicateTablesAcrossFilesAndDuplicateKeys) {
   Loaded l = load({{"schema/a.yaml", "version: 1\ntables:\n  users: {}\n  orders: {}\n"},
                    {"schema/b.yaml",
