@@ -415,6 +415,13 @@ TEST(Plan, JsonShape) {
       "sql":"ALTER TABLE \"users\" ADD COLUMN \"bio\" text","description":"add column 'users.bio'"}],"drift":[]})"));
 }
 
+// The 10 ms budget is for optimised builds; Debug / sanitizer builds get 10x.
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
+constexpr double kPlanBudgetMs = 10.0;
+#else
+constexpr double kPlanBudgetMs = 100.0;
+#endif
+
 TEST(Plan, HundredTablesPlanFast) {
   std::vector<model::Table> tables;
   for (int i = 0; i < 100; ++i) {
@@ -437,11 +444,11 @@ TEST(Plan, HundredTablesPlanFast) {
     ASSERT_TRUE(p.empty());
   }
   RecordProperty("plan_100_tables_us", static_cast<int>(best_ms * 1000));
-  EXPECT_LT(best_ms, 10.0);
+  EXPECT_LT(best_ms, kPlanBudgetMs);
   auto t0 = std::chrono::steady_clock::now();
   Plan create = plan_changes(s, nullptr, LiveSchema{}, nullptr);
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   RecordProperty("create_100_tables_us", static_cast<int>(ms * 1000));
   EXPECT_EQ(create.operations.size(), 300u);
-  EXPECT_LT(ms, 10.0);
+  EXPECT_LT(ms, kPlanBudgetMs);
 }
