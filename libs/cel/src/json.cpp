@@ -156,9 +156,8 @@ ExprPtr build(const nlohmann::json& j, int depth) {
     e->args = std::move(args);
     return e;
   }
-  auto is_bool = [](const ExprPtr& a) {
-    return a->kind != Expr::Kind::List && a->kind != Expr::Kind::AuthSub;
-  };
+  // Structure only (what the parser can produce); types are check()'s business.
+  auto is_bool = [](const ExprPtr& a) { return a->kind != Expr::Kind::List; };
   if (op == "!") {
     if (args.size() != 1 || !is_bool(args[0])) bad("'!' needs one operand");
     auto e = node(Expr::Kind::Not);

@@ -334,7 +334,7 @@ class Parser {
   ExprPtr run() {
     Node n = expr(1);
     if (peek().kind != Tok::End) unexpected(peek());
-    return need_expr(n);
+    return need_operand(n);
   }
 
  private:
@@ -365,6 +365,14 @@ class Parser {
     next();
   }
 
+  // An operand of &&, ||, ! or the whole condition: anything but a list.
+  ExprPtr need_operand(const Node& n) {
+    ExprPtr e = need_expr(n);
+    if (e->kind == Expr::Kind::List)
+      fail(n.offset, "unsupported list literal outside of 'in' (use x in [...])");
+    return e;
+  }
+
   ExprPtr need_expr(const Node& n) {
     if (n.roles) {
       fail(n.offset,
@@ -387,7 +395,7 @@ class Parser {
     if (!is_op(op)) return first;
     auto node = make(is_or ? Expr::Kind::Or : Expr::Kind::And, first.offset);
     auto add = [&](const Node& n) {
-      ExprPtr e = need_expr(n);
+      ExprPtr e = need_operand(n);
       if (e->kind == node->kind) {
         for (const auto& a : e->args) node->args.push_back(a);
       } else {
@@ -478,7 +486,7 @@ class Parser {
       depth_check(depth + 1, at);
       Node inner = unary(depth + 1);
       auto e = make(Expr::Kind::Not, at);
-      e->args = {need_expr(inner)};
+      e->args = {need_operand(inner)};
       return Node{e, false, at};
     }
     if (t.kind == Tok::Op && t.text == "-") {

@@ -173,6 +173,9 @@ TEST(CelParse, RejectsWithUnsupportedAndOffset) {
       {"resource.labels == ['a']", "19: unsupported comparison of a list (use 'in' to test membership)"},
       {"if == 1", "0: unsupported reserved word 'if'"},
       {".resource.title == 'a'", "0: unsupported leading '.' in a qualified name"},
+      {"['a']", "0: unsupported list literal outside of 'in' (use x in [...])"},
+      {"[]||1", "0: unsupported list literal outside of 'in' (use x in [...])"},
+      {"resource.archived && ![1]", "22: unsupported list literal outside of 'in' (use x in [...])"},
   };
   for (const auto& [src, want] : cases) {
     EXPECT_EQ(verdict(src), want) << src;
@@ -281,7 +284,6 @@ TEST(CelCheck, RejectedAgainstTheTable) {
        "1: request.auth.sub is a string, not a boolean expression (compare it with a column)"},
       {"'x'", "0: the condition must be a boolean expression, not a string literal"},
       {"1 || resource.archived", "0: the condition must be a boolean expression, not an int literal"},
-      {"['a']", "0: a list is not a boolean expression (use it with 'in')"},
       {"'' in request.auth.roles", "0: role name must not be empty in \"\" in request.auth.roles"},
   };
   for (const auto& [src, want] : cases) EXPECT_EQ(verdict(src), want) << src;
@@ -393,7 +395,7 @@ TEST(CelJson, RoundTripAndRejection) {
       R"({"sub":false})",
       R"({"op":"hasRole"})",
       R"({"list":[{"col":"a"}]})",
-      R"({"op":"!","args":[{"sub":true}]})",
+      R"({"op":"!","args":[{"list":[]}]})",
   };
   for (const auto& b : bad) EXPECT_THROW(from_json(nlohmann::json::parse(b)), stk::Error) << b;
   // Deep nesting is refused, not recursed into without bound.
