@@ -165,7 +165,10 @@ Project load_project(const ProjectFiles& files, const LoadOptions& options, Diag
   if (files.permissions) {
     p.permissions = load_permissions("config/permissions.yaml", *files.permissions, p.schema, diags);
   }
-  for (const auto& [name, content] : files.logics) p.logics[name] = load_logic(name, content, diags);
+  for (const auto& [name, content] : files.logics) {
+    if (!detail::check_utf8("logics/" + name + ".sql", content, diags)) continue;  // cannot go into a release
+    p.logics[name] = load_logic(name, content, diags);
+  }
   return p;
 }
 

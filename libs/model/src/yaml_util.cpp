@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 
@@ -28,8 +29,59 @@ SourcePos pos_of(const std::string& file, const YAML::Node& node) {
   return pos_of(file, node.Mark());
 }
 
+bool check_utf8(const std::string& file, const std::string& s, Diagnostics& diags) {
+  size_t i = 0;
+  int line = 1;
+  size_t line_start = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+      ++i;
+      continue;
+    }
+    size_t n = 0;
+    uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    }
+    bool ok = n > 0;
+    for (size_t k = 1; ok && k <= n; ++k) {
+      if (i + k >= s.size()) {
+        ok = false;
+        break;
+      }
+      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) ok = false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (ok && ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+               (cp >= 0xD800 && cp <= 0xDFFF))) {
+      ok = false;
+    }
+    if (!ok) {
+      diags.error(SourcePos{file, line, int(i - line_start) + 1},
+                  "the file is not valid UTF-8 (invalid byte sequence)");
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
 std::optional<YAML::Node> parse_yaml(const std::string& file, const std::string& content, Diagnostics& diags,
                                      int line_offset) {
+  if (line_offset == 0 && !check_utf8(file, content, diags)) return std::nullopt;
   try {
     return YAML::Load(content);
   } catch (const YAML::DeepRecursion& e) {  // yaml-cpp reports it as "bad file"

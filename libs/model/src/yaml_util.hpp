@@ -19,6 +19,9 @@ namespace stk::model::detail {
 SourcePos pos_of(const std::string& file, const YAML::Node& node);
 SourcePos pos_of(const std::string& file, const YAML::Mark& mark);
 
+// Reports the first invalid UTF-8 sequence (YAML and the release JSON need valid UTF-8); true when valid.
+bool check_utf8(const std::string& file, const std::string& content, Diagnostics& diags);
+
 // Parses a whole document; a syntax error becomes one diagnostic at the parser's position and nullopt.
 std::optional<YAML::Node> parse_yaml(const std::string& file, const std::string& content, Diagnostics& diags,
                                      int line_offset = 0);

@@ -137,6 +137,24 @@ TEST(Project, LogicsFrontMatter) {
       }));
 }
 
+TEST(Project, InvalidUtf8IsReportedWhereItIs) {
+  ProjectFiles f;
+  f.schema.push_back({"schema/s.yaml", "version: 1\ntables:\n  t\xc3\x28: {}\n"});
+  f.permissions = "tables:\n  t: { select: { roles: [\"caf\xc3\xa9\", \"\xff\"] } }\n";
+  f.logics["bad"] = "SELECT '\xe2\x82'";
+  f.logics["good"] = "SELECT 'caf\xc3\xa9 \xf0\x9f\x98\x80'";
+  Diagnostics d;
+  Project p = load_project(f, {}, d);
+  EXPECT_EQ(strs(d.errors()),
+            (std::vector<std::string>{
+                "schema/s.yaml:3:4: the file is not valid UTF-8 (invalid byte sequence)",
+                "config/permissions.yaml:2:36: the file is not valid UTF-8 (invalid byte sequence)",
+                "logics/bad.sql:1:9: the file is not valid UTF-8 (invalid byte sequence)",
+            }));
+  EXPECT_FALSE(p.logics.contains("bad"));
+  EXPECT_EQ(p.logics["good"]["sql"], "SELECT 'caf\xc3\xa9 \xf0\x9f\x98\x80'");
+}
+
 TEST(Project, StorageKeepsOrderAndChecksBuckets) {
   ProjectFiles f;
   f.storage =
