@@ -28,7 +28,7 @@ nlohmann::json compile_permissions(const model::Permissions& permissions, const 
   for (const auto& [table_name, tp] : permissions.tables) {
     const model::Table* table = schema.table(table_name);
     if (!table) {
-      model::SourcePos pos{permissions_path, 0, 0};
+      model::SourcePos pos{permissions_path, 1, 1};
       for (const auto& [op, rules] : tp.ops) {
         if (!rules.empty()) {
           pos = rules.front().pos;

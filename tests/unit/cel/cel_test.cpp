@@ -414,6 +414,7 @@ TEST(CelRobustness, LimitsInsteadOfCrashes) {
   ASSERT_EQ(r2.problems.size(), 1u);
   EXPECT_EQ(r2.problems[0].message, "condition is too long (1048596 bytes, max 4096)");
   // Within the length limit, nesting is bounded.
+  EXPECT_EQ(verdict(std::string(4096, '(')), "63: expression is nested too deeply (max 64 levels)");
   std::string nest = std::string(100, '(') + "resource.archived" + std::string(100, ')');
   EXPECT_EQ(verdict(nest), "63: expression is nested too deeply (max 64 levels)");
   std::string nots = std::string(1000, '!') + "resource.archived";
