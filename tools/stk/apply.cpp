@@ -106,18 +106,18 @@ J merge_drift(J plan, const J& drift) {
   return plan;
 }
 
+// At most one remedy: drift first (a plain --force cannot get past the release gate; the drift hint already
+// says to add --force to the schema-only apply), then unsupported changes (they cannot be forced; their
+// message mentions "destructive" only as a way out), then destructive changes.
 std::string hints(const std::string& message, const J& plan, bool force) {
-  std::string out;
   std::string m = lower(message);
-  const bool unsupported = plan_has_class(plan, "unsupported") || m.find("unsupported") != std::string::npos;
-  // An unsupported change cannot be forced (its message mentions "destructive" only as a way out).
-  if (!force && !unsupported &&
-      (m.find("destructive") != std::string::npos || plan_has_class(plan, "destructive")))
-    out += std::string("hint: ") + kDestructiveHint + "\n";
-  if (unsupported) out += std::string("hint: ") + kUnsupportedHint + "\n";
   if (m.find("drift") != std::string::npos || plan_has_drift(plan))
-    out += std::string("hint: ") + kDriftHint + "\n";
-  return out;
+    return std::string("hint: ") + kDriftHint + "\n";
+  if (m.find("unsupported") != std::string::npos || plan_has_class(plan, "unsupported"))
+    return std::string("hint: ") + kUnsupportedHint + "\n";
+  if (!force && (m.find("destructive") != std::string::npos || plan_has_class(plan, "destructive")))
+    return std::string("hint: ") + kDestructiveHint + "\n";
+  return {};
 }
 
 std::string warning_line(const J& w) {

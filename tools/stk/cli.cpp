@@ -51,14 +51,6 @@ std::optional<std::string> Session::maybe_project() {
   }
 }
 
-std::optional<std::string> Session::maybe_env() {
-  try {
-    return find_env(flags.env, env_, context());
-  } catch (const std::exception&) {
-    return flags.env.empty() ? std::nullopt : std::optional<std::string>(flags.env);
-  }
-}
-
 CredentialStore Session::credentials() {
   return CredentialStore(credentials_path(env_));
 }
@@ -99,6 +91,9 @@ std::string examples_footer(const std::string& examples) {
 Cli::Cli(Session& session)
     : session_(session), app_("stk: the Santokit operator CLI (a client of the Hub API)", "stk") {
   app_.require_subcommand(1);
+  // A repeated option takes its last value (`stk apply --ref a ... --ref b`), as scripts that append flags
+  // expect; subcommands inherit this default. List options (--roles) opt back into TakeAll.
+  app_.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app_.footer(
       examples_footer("stk login --email you@example.com\nstk context set --project shop --env dev\nstk "
                       "apply --ref $(git rev-parse "

@@ -56,7 +56,6 @@ class Session {
   std::string project();                       // throws "context not set: ..."
   std::string env_name();                      // throws "context not set: ..."
   std::optional<std::string> maybe_project();  // for hints and optional scoping; never throws
-  std::optional<std::string> maybe_env();
 
   CredentialStore credentials();
   // Operator client: needs a token (STK_AUTH_TOKEN or a stored login); without one its requests fail with a

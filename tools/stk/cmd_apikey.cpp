@@ -63,7 +63,9 @@ void register_apikey(Cli& cli) {
         cli.command(group, "create", "Create an API key; the secret is printed once",
                     "stk apikey create --name backend --roles admin,user", [&s, &o] { return create(s, o); });
     c->add_option("--name", o.name, "Key name (unique among the env's active keys)")->required();
-    c->add_option("--roles", o.roles, "Comma list of roles the key carries")->delimiter(',');
+    c->add_option("--roles", o.roles, "Comma list of roles the key carries")
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cli.add_scope(c, true);
   }
   {

@@ -95,7 +95,9 @@ void register_apply(Cli& cli) {
               parse_only(value);
               return std::string();
             } catch (const std::exception& e) {
-              return std::string(e.what());
+              std::string msg = e.what();  // CLI11 prefixes "--only: " itself
+              if (auto at = msg.find(" in --only"); at != std::string::npos) msg.erase(at, 10);
+              return msg;
             }
           },
           "STEPS", "apply steps"));

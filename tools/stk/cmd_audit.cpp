@@ -26,9 +26,9 @@ std::string audit_line(const J& item) {
 }
 
 int list(Session& s, const AuditOptions& o) {
-  // Org admins may list org-wide: project/env are sent only when they are known (flag, environment, context).
-  Query q = {
-      {"project", s.maybe_project()}, {"env", s.maybe_env()}, {"action", o.action}, {"since", o.since}};
+  // The project comes from the usual places and is optional (org admins may list org-wide without one); the
+  // env filters only when passed as --env, so project-level entries (project.create, rbac.*) are listed too.
+  Query q = {{"project", s.maybe_project()}, {"env", s.flags.env}, {"action", o.action}, {"since", o.since}};
   if (o.limit > 0) q.emplace_back("limit", std::to_string(o.limit));
   J r = s.hub().get("/api/audit", q);
   if (s.json()) {
@@ -54,7 +54,10 @@ void register_audit(Cli& cli) {
   c->add_option("--action", o.action, "Only this action (e.g. release.create)");
   c->add_option("--since", o.since, "Only entries newer than this: a duration (24h, 7d) or an RFC 3339 time");
   c->add_option("--limit", o.limit, "At most N entries")->check(CLI::PositiveNumber);
-  cli.add_scope(c, true);
+  cli.add_hub(c);
+  cli.add_project(c);
+  c->add_option("--env", s.flags.env, "Only entries of this env (default: every env of the project)");
+  cli.add_output(c);
 }
 
 }  // namespace stk::cli

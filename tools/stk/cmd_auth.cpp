@@ -2,6 +2,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <iostream>
 
 #include "cli.hpp"
@@ -19,25 +20,37 @@ std::optional<std::string> read_line(std::istream& in) {
   return line;
 }
 
-// Echo off on the terminal for the duration of one read.
+// Echo off on the terminal for the duration of one read; Ctrl-C restores it before the process dies.
+termios g_saved_termios{};
+void restore_and_reraise(int sig) {
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_termios);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
 class NoEcho {
  public:
   NoEcho() {
-    if (::tcgetattr(STDIN_FILENO, &saved_) == 0) {
-      termios t = saved_;
+    if (::tcgetattr(STDIN_FILENO, &g_saved_termios) == 0) {
+      termios t = g_saved_termios;
       t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+      prev_int_ = ::signal(SIGINT, restore_and_reraise);
+      prev_term_ = ::signal(SIGTERM, restore_and_reraise);
       active_ = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) == 0;
     }
   }
   ~NoEcho() {
-    if (active_) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
+    if (active_) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_termios);
+    if (prev_int_ != SIG_ERR) ::signal(SIGINT, prev_int_);
+    if (prev_term_ != SIG_ERR) ::signal(SIGTERM, prev_term_);
   }
   NoEcho(const NoEcho&) = delete;
   NoEcho& operator=(const NoEcho&) = delete;
 
  private:
-  termios saved_{};
   bool active_ = false;
+  sighandler_t prev_int_ = SIG_ERR;
+  sighandler_t prev_term_ = SIG_ERR;
 };
 
 std::string prompt(Session& s, const char* label, bool secret) {

@@ -21,11 +21,11 @@ int version(Session& s, bool all) {
       s.out() << "stk " << kCliVersion << "\n";
     return 0;
   }
+  if (!s.json()) s.out() << "stk " << kCliVersion << "\n" << std::flush;  // shown even if the Hub is down
   J hub = s.hub_anonymous().get("/version");
   if (s.json()) {
     s.print_json(J{{"stk", cli_info}, {"hub", hub}});
   } else {
-    s.out() << "stk " << kCliVersion << "\n";
     s.out() << "hub " << cell(hub, "version") << " (build " << cell(hub, "build") << ", commit "
             << cell(hub, "commitSha") << ")\n";
   }

@@ -210,3 +210,10 @@ TEST(StkCli, VersionIsLocal) {
   EXPECT_EQ(r.out.rfind("stk ", 0), 0u);
   EXPECT_EQ(r.out.find('\n'), r.out.size() - 1);
 }
+
+TEST(StkCli, RepeatedOptionTakesLastValue) {
+  TempDir t;
+  ASSERT_EQ(run(t.path, {"context", "set", "--project", "a", "--env", "dev", "--project", "b"}).code, 0);
+  Result r = run(t.path, {"context", "show", "--output", "json"});
+  EXPECT_EQ(J::parse(r.out).dump(), R"({"project":"b","env":"dev"})");
+}

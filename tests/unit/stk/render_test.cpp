@@ -239,3 +239,14 @@ TEST(StkApply, PartialDdlFailureNamesCommittedConnections) {
       "error: request failed: 400 BAD_REQUEST: DDL failed on connection 'logs' and was rolled back there: "
       "boom (requestId 01D)\n");
 }
+
+TEST(StkApply, DriftWithDestructiveFixOnlySuggestsReconciling) {
+  HubError e = error_from_response(
+      409, R"({"error":{"code":"CONFLICT","message":"schema drift: the database was changed outside Santokit",
+    "requestId":"01W","details":{"plan":{"main":{"operations":[{"op":"drop_column","table":"posts","column":"sneaky","class":"destructive"}],
+    "drift":[{"table":"posts","message":"table 'posts': column 'sneaky' exists in the database but not in the last applied schema"}]}},"warnings":[]}}})");
+  std::string text = render_apply_error(e, false, false, "shop");
+  EXPECT_EQ(text.find("re-run with --force"), std::string::npos) << text;
+  EXPECT_NE(text.find("hint: the database was changed outside Santokit"), std::string::npos) << text;
+  EXPECT_NE(text.find("  drift: table 'posts': column 'sneaky'"), std::string::npos) << text;
+}
