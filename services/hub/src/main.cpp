@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     });
     server.start();
     stk::log::info("santokit-hub listening",
-                   {{"host", config.host}, {"port", server.port()}, {"version", STK_VERSION}});
+                   {{"host", config.host}, {"port", int(server.port())}, {"version", STK_VERSION}});
     int sig = 0;
     sigwait(&signals, &sig);
     stk::log::info("santokit-hub shutting down");

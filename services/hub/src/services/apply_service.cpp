@@ -257,7 +257,7 @@ nlohmann::json ApplyService::apply(const nlohmann::json& body, RequestContext& c
     if (do_schema) {
       for (auto& w : work) {
         if (!no_schema_apply && !w.plan.operations.empty()) {
-          std::string script = "BEGIN;\n";
+          std::string script = "BEGIN;\nSET LOCAL search_path = public;\n";
           for (const auto& op : w.plan.operations)
             if (!op.sql.empty()) script += op.sql + ";\n", ++ddl_statements;
           script += "COMMIT;";

@@ -9,23 +9,26 @@
 namespace stk::hub {
 
 BuiltRelease build_release(const ReleaseContent& c) {
-  Json digest_input = {{"irByConnection", c.ir_by_connection},
-                       {"permissions", c.permissions},
-                       {"storage", c.storage},
-                       {"logics", c.logics}};
+  OrderedJson digest_input = {{"irByConnection", c.ir_by_connection},
+                              {"permissions", c.permissions},
+                              {"storage", c.storage},
+                              {"logics", c.logics}};
   BuiltRelease out;
   out.digest = crypto::sha256_hex(canonical_dump(digest_input));
-  Json payload = {{"project", c.project},
-                  {"env", c.env},
-                  {"ref", c.ref},
-                  {"digest", out.digest},
-                  {"schema", {{"irByConnection", c.ir_by_connection}}},
-                  {"permissions", c.permissions},
-                  {"config", {{"storage", c.storage}, {"logics", c.logics}}}};
+  OrderedJson payload = {{"releaseId", nullptr},
+                         {"project", c.project},
+                         {"env", c.env},
+                         {"ref", c.ref},
+                         {"digest", out.digest},
+                         {"schema", {{"irByConnection", c.ir_by_connection}}},
+                         {"permissions", c.permissions},
+                         {"config", {{"storage", c.storage}, {"logics", c.logics}}}};
+  payload.erase("releaseId");
   // releaseId = rel_ + first 26 chars of lowercase base32 SHA-256 of the canonical JSON (spec hub §2).
   out.release_id = "rel_" + base32_lower(crypto::sha256(canonical_dump(payload))).substr(0, 26);
-  payload["releaseId"] = out.release_id;
-  out.payload = canonical_dump(payload);
+  OrderedJson stored = {{"releaseId", out.release_id}};
+  for (auto it = payload.begin(); it != payload.end(); ++it) stored[it.key()] = it.value();
+  out.payload = stored.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
   return out;
 }
 

@@ -14,16 +14,18 @@ namespace stk::hub {
 
 struct ReleaseContent {
   std::string project, env, ref;
-  nlohmann::json ir_by_connection;  // {"main": IR}
-  nlohmann::json permissions;       // compiled permissions
-  nlohmann::json storage;
-  nlohmann::json logics;
+  // Ordered JSON: the stored payload keeps declaration order (columns, storage policies); the ids hash the
+  // canonical (sorted) form.
+  nlohmann::ordered_json ir_by_connection;  // {"main": IR}
+  nlohmann::ordered_json permissions;       // compiled permissions
+  nlohmann::ordered_json storage;
+  nlohmann::ordered_json logics;
 };
 
 struct BuiltRelease {
   std::string release_id;
   std::string digest;
-  std::string payload;  // canonical JSON
+  std::string payload;  // JSON served to Bridges (declaration order kept)
 };
 
 // Pure: same content => same bytes => same releaseId.

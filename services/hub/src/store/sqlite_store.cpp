@@ -370,7 +370,8 @@ class SqliteStore final : public Store {
         "SELECT id,ts,actor_id,actor_type,action,project,env,detail,ip FROM audit_log WHERE 1=1";
     std::vector<SqlValue> binds;
     if (q.project) sql += " AND project=?", binds.emplace_back(*q.project);
-    if (q.env) sql += " AND env=?", binds.emplace_back(*q.env);
+    // An env filter keeps project-wide entries (no env) too: they belong to every env's history.
+    if (q.env) sql += " AND (env=? OR env IS NULL)", binds.emplace_back(*q.env);
     if (q.action) sql += " AND action=?", binds.emplace_back(*q.action);
     if (q.since) sql += " AND ts>=?", binds.emplace_back(*q.since);
     sql += " ORDER BY id DESC LIMIT ?";
