@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  stk::e2e::Hub hub(std::map<std::string, std::string>{{"STK_LOG_LEVEL", "warn"}});
+  stk::e2e::Hub hub;
   Api api(hub.url());
   api.token =
       api.call("POST", "/api/auth/login",
