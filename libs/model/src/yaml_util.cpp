@@ -1,5 +1,7 @@
 #include "yaml_util.hpp"
 
+#include "types.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -152,27 +154,6 @@ bool all_digits(std::string_view s, int base) {
   return true;
 }
 
-// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
-bool is_core_float(std::string_view s) {
-  size_t i = 0;
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-  size_t int_digits = 0, frac_digits = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++int_digits;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++frac_digits;
-  }
-  if (int_digits == 0 && frac_digits == 0) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-    size_t exp_digits = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++exp_digits;
-    if (exp_digits == 0) return false;
-  }
-  return i == s.size();
-}
-
 void set_int(Scalar& out, std::string_view digits, int base, bool negative) {
   out.kind = ScalarKind::Int;
   uint64_t mag = 0;
@@ -236,7 +217,7 @@ Scalar resolve_scalar(const YAML::Node& node) {
       return out;
     }
   }
-  if (is_core_float(s)) {
+  if (is_decimal_text(s)) {  // YAML core-schema float: same grammar as a decimal
     out.kind = ScalarKind::Float;
     out.d = std::strtod(s.c_str(), nullptr);
     return out;
