@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "test_server.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,30 +22,10 @@ using nlohmann::json;
 using stk::test::Col;
 using ::testing::ElementsAre;
 
+using stk::test::server_url;
+using stk::test::url_for_db;
+
 namespace {
-
-std::string server_url() {
-  if (const char* u = std::getenv("STK_TEST_PG_URL"); u && *u) return u;
-  std::string cmd = std::string(STK_SOURCE_DIR) + "/scripts/test-pg start";
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) return "";
-  std::string out;
-  char buf[512];
-  while (size_t n = fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-  pclose(f);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
-std::string url_for_db(const std::string& url, const std::string& db) {
-  size_t authority = url.find("://") + 3;
-  size_t slash = url.find('/', authority);
-  size_t query = url.find('?', authority);
-  std::string head =
-      url.substr(0, slash == std::string::npos ? (query == std::string::npos ? url.size() : query) : slash);
-  std::string tail = query == std::string::npos ? "" : url.substr(query);
-  return head + "/" + db + tail;
-}
 
 // Ten tables covering every type, default form, PK strategy, reference action, a reference cycle
 // (orgs.owner_id → users → teams → orgs), a self reference and unique / multi-column indexes.
