@@ -280,6 +280,8 @@ void HubApp::internal(http::Request& req, http::Respond& respond, RequestContext
     r.headers.emplace_back("ETag", etag_of(parts[2]));
     return respond(std::move(r));
   }
+  if (parts.size() == 3 && parts[1] == "bridge" && parts[2] == "state")
+    return long_poll_bridge_state(req, respond, ctx);
   if (parts.size() == 4 && parts[1] == "apikeys")
     return long_poll_keys(req, respond, ctx, parts[2], parts[3]);
   if (parts.size() == 4 && parts[1] == "connections") {
@@ -329,6 +331,64 @@ void HubApp::long_poll_release(http::Request& req, http::Respond respond, Reques
   };
   if (wait.count() == 0) return unchanged(respond);
   feed_.wait("releases:" + project + "/" + env, wait, [this, answer, unchanged, inm, respond](bool) {
+    workers_->post([answer, unchanged, inm, respond] {
+      try {
+        if (!answer(inm, respond)) unchanged(respond);
+      } catch (const std::exception&) {
+        respond(json_response(503, error_envelope(Code::Unavailable, "hub store unavailable", "")));
+      }
+    });
+  });
+}
+
+// Everything a Bridge needs to serve every env, in one document: per env with a current release, its
+// releaseId (the payload is fetched once per id from /internal/releases/{id}), its API keys (digests only)
+// and, when service tokens are configured, its connections. Long-polled like the release feed; any change
+// anywhere (pointer moved, key created or revoked, connection set) wakes it.
+nlohmann::json HubApp::bridge_state() {
+  nlohmann::json envs = nlohmann::json::array();
+  for (const auto& [project, created] : store_->projects()) {
+    (void)created;
+    for (const auto& e : store_->envs(project)) {
+      auto cur = store_->current_release(project, e.name);
+      if (!cur) continue;
+      nlohmann::json item = {{"project", project},
+                             {"env", e.name},
+                             {"releaseId", cur->release_id},
+                             {"keys", tenancy_.api_key_digests(project, e.name)["keys"]}};
+      nlohmann::json conns = nlohmann::json::object();
+      if (!config_.bridge_tokens.empty())
+        for (const auto& c : store_->connections(project, e.name))
+          conns[c.name] = {{"engine", c.engine}, {"dbUrl", tenancy_.connection_url(project, e.name, c.name)}};
+      item["connections"] = conns;
+      envs.push_back(std::move(item));
+    }
+  }
+  return {{"envs", envs}};
+}
+
+void HubApp::long_poll_bridge_state(http::Request& req, http::Respond respond, RequestContext& ctx) {
+  (void)ctx;
+  auto answer = [this](const std::string& inm, const http::Respond& respond) -> bool {
+    auto state = bridge_state();
+    std::string etag = etag_of(crypto::sha256_hex(canonical_dump(state)).substr(0, 32));
+    if (etag == inm) return false;
+    http::Response r = json_response(200, state);
+    r.headers.emplace_back("ETag", etag);
+    respond(std::move(r));
+    return true;
+  };
+  std::string inm(req.header("if-none-match"));
+  if (answer(inm, respond)) return;
+  auto wait = wait_of(req, config_.long_poll_max_seconds);
+  auto unchanged = [inm](const http::Respond& respond) {
+    http::Response r;
+    r.status = 304;
+    r.headers.emplace_back("ETag", inm);
+    respond(std::move(r));
+  };
+  if (wait.count() == 0) return unchanged(respond);
+  feed_.wait(Feed::kAnyTopic, wait, [this, answer, unchanged, inm, respond](bool) {
     workers_->post([answer, unchanged, inm, respond] {
       try {
         if (!answer(inm, respond)) unchanged(respond);

@@ -39,6 +39,8 @@ class HubApp {
   void internal(http::Request& req, http::Respond& respond, RequestContext& ctx);
   void long_poll_release(http::Request& req, http::Respond respond, RequestContext& ctx,
                          const std::string& project, const std::string& env);
+  void long_poll_bridge_state(http::Request& req, http::Respond respond, RequestContext& ctx);
+  nlohmann::json bridge_state();
   void long_poll_keys(http::Request& req, http::Respond respond, RequestContext& ctx,
                       const std::string& project, const std::string& env);
   bool bridge_token_ok(const http::Request& req) const;

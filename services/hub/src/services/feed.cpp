@@ -26,12 +26,16 @@ void Feed::wait(const std::string& topic, std::chrono::milliseconds wait, Waiter
 void Feed::bump(const std::string& topic) {
   {
     std::lock_guard lock(mu_);
-    auto [b, e] = by_topic_.equal_range(topic);
-    for (auto it = b; it != e; ++it) {
-      ready_.emplace_back(std::move(it->second->w), true);
-      it->second->w = nullptr;
-    }
-    by_topic_.erase(b, e);
+    auto wake = [this](const std::string& t) {
+      auto [b, e] = by_topic_.equal_range(t);
+      for (auto it = b; it != e; ++it) {
+        ready_.emplace_back(std::move(it->second->w), true);
+        it->second->w = nullptr;
+      }
+      by_topic_.erase(b, e);
+    };
+    wake(topic);
+    if (topic != kAnyTopic) wake(kAnyTopic);
     std::erase_if(parked_, [](const auto& p) { return !p->w; });
   }
   cv_.notify_one();

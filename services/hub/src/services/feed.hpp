@@ -18,6 +18,8 @@ class Feed {
  public:
   // Called with changed=true when the topic moved, false at the deadline. Runs on the feed's thread.
   using Waiter = std::function<void(bool changed)>;
+  // Waiters on this topic wake on every bump of any topic (the Bridge's whole-state feed).
+  static constexpr const char* kAnyTopic = "*";
 
   Feed();
   ~Feed();
