@@ -11,6 +11,7 @@
 
 #include "stk/core/env.hpp"
 #include "stk/core/error.hpp"
+#include "stk/core/files.hpp"
 
 namespace stk::cli {
 
@@ -28,47 +29,15 @@ std::optional<std::string>* slot(Context& c, std::string_view key) {
   return nullptr;
 }
 
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(Code::BadRequest, "cannot read " + file.string() + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 J parse_json_file(const fs::path& file) {
-  std::string text = read_file(file);
+  std::string text = stk::read_file(file.string());
   J j = J::parse(text, nullptr, false);
   if (j.is_discarded()) throw Error(Code::BadRequest, file.string() + " is not valid JSON");
   return j;
 }
 
-// Writes `content` to `file` through a temp file in the same directory, with `mode`, then renames it.
 void write_file_atomic(const fs::path& file, const std::string& content, mode_t mode) {
-  fs::path tmp = file;
-  tmp += ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) throw Error(Code::BadRequest, "cannot write " + file.string() + ": " + std::strerror(errno));
-  bool ok = ::fchmod(fd, mode) == 0;
-  size_t off = 0;
-  while (ok && off < content.size()) {
-    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ok = false;
-      break;
-    }
-    off += static_cast<size_t>(n);
-  }
-  int saved = errno;
-  if (ok) ok = ::fsync(fd) == 0;
-  if (::close(fd) != 0) ok = false;
-  if (ok && ::rename(tmp.c_str(), file.c_str()) != 0) ok = false;
-  if (!ok) {
-    saved = errno ? errno : saved;
-    ::unlink(tmp.c_str());
-    throw Error(Code::BadRequest, "cannot write " + file.string() + ": " + std::strerror(saved));
-  }
+  stk::write_file_atomic(file.string(), content, mode);
 }
 
 fs::path absolute_start(const fs::path& start) {

@@ -184,4 +184,8 @@ ClientResponse Client::request(std::string_view method, std::string_view target,
   }
 }
 
+void Client::interrupt() {
+  asio::post(impl_->ioc, [impl = impl_.get()] { impl->close(); });
+}
+
 }  // namespace stk::http

@@ -41,6 +41,9 @@ class Client {
   ClientResponse request(std::string_view method, std::string_view target,
                          const std::vector<std::pair<std::string, std::string>>& headers = {},
                          std::string_view body = {}, int timeout_ms = 30000);
+  // Thread-safe: aborts the request in progress on another thread (it throws Unavailable), e.g. a long-poll
+  // at shutdown. If no request is in progress, the next one starts on a fresh connection.
+  void interrupt();
 
  private:
   struct Impl;

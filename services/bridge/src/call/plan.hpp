@@ -1,0 +1,43 @@
+#pragma once
+// Request → one parameterized SQL statement (spec bridge-crud §5–§7, §10; DESIGN Decisions 1 and 4).
+// PostgreSQL builds the response JSON itself, so the Bridge forwards bytes without re-serializing rows.
+//
+// Result columns of every statement:
+//   0  data: a JSON array of rows (select/insert/update) or the affected count (delete)
+//   1  rows in the page (select; checks the row cap)
+//   2  keyset cursor of the last row, as a JSON array of text values, or NULL
+//   3  total count (count: "exact"), or NULL
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "call/principal.hpp"
+#include "call/request.hpp"
+#include "config.hpp"
+#include "release/snapshot.hpp"
+
+namespace stk::bridge {
+
+struct Statement {
+  std::string sql;
+  std::vector<std::optional<std::string>> params;
+  std::string connection;    // the table's connection
+  bool affected = false;     // delete: data = {"affected": N}
+  bool want_count = false;   // meta.count
+  bool want_cursor = false;  // meta.nextCursor (keyset mode)
+  int64_t page_limit = -1;   // explicit limit (a full page gets a cursor)
+  int64_t row_cap = -1;      // unlimited select: more rows than this ⇒ 400
+};
+
+// Validates everything (spec §4 steps 5–8, in order) and plans the statement. Throws stk::Error with the
+// spec's code on any failure; nothing here touches the database.
+Statement plan_call(const EnvRelease& env, const Route& route, const nlohmann::ordered_json& params,
+                    const Principal& who, const Limits& limits);
+
+// Keyset cursors: the last row's sort key values (text or null), opaque to clients (base64url JSON).
+std::string encode_cursor(std::string_view json_array_text);
+
+}  // namespace stk::bridge

@@ -1,0 +1,81 @@
+#include "call/principal.hpp"
+
+#include <cctype>
+
+#include "stk/core/error.hpp"
+#include "stk/crypto/crypto.hpp"
+
+namespace stk::bridge {
+namespace {
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+void check_hints(const http::Request& req, const EnvRelease& env) {
+  auto p = trim(req.header("x-santokit-project"));
+  auto e = trim(req.header("x-santokit-env"));
+  if (!p.empty() && p != env.project)
+    throw Error(Code::Forbidden, "X-Santokit-Project does not match the credential's project");
+  if (!e.empty() && e != env.env)
+    throw Error(Code::Forbidden, "X-Santokit-Env does not match the credential's env");
+}
+
+}  // namespace
+
+Principal resolve_principal(const http::Request& req, const Snapshot& snap, bool disable_auth) {
+  auto key = trim(req.header("x-santokit-api-key"));
+  if (!key.empty()) {
+    auto dot = key.find('.');
+    if (dot == std::string_view::npos || dot == 0 || dot + 1 >= key.size())
+      throw Error(Code::Unauthorized,
+                  "invalid API key: expected the '<keyId>.<secret>' value 'stk apikey create' printed");
+    auto it = snap.keys.find(std::string(key.substr(0, dot)));
+    if (it == snap.keys.end() ||
+        !crypto::equal_ct(crypto::sha256_hex(std::string(key.substr(dot + 1))), it->second.digest))
+      throw Error(Code::Unauthorized, "invalid or revoked API key");
+    check_hints(req, *it->second.env);
+    Principal p;
+    p.kind = Principal::Kind::ApiKey;
+    p.id = it->second.key_id;
+    p.roles = it->second.roles;
+    p.env = it->second.env.get();
+    return p;
+  }
+  auto auth = trim(req.header("authorization"));
+  if (iequals_prefix(auth, "bearer ") && !trim(auth.substr(7)).empty())
+    throw Error(Code::Unauthorized,
+                "end-user access tokens are not accepted by this Bridge yet; use an API key");
+  auto hp = trim(req.header("x-santokit-project"));
+  auto he = trim(req.header("x-santokit-env"));
+  if (!hp.empty() && !he.empty()) {
+    std::string cookie_name = "stk_access_" + std::string(hp) + "_" + std::string(he) + "=";
+    auto cookies = req.header("cookie");
+    if (cookies.find(cookie_name) != std::string_view::npos)
+      throw Error(Code::Unauthorized,
+                  "end-user access tokens are not accepted by this Bridge yet; use an API key");
+  }
+  if (disable_auth && !hp.empty() && !he.empty()) {
+    const EnvRelease* env = snap.env(std::string(hp), std::string(he));
+    if (!env) throw Error(Code::NotFound, "no release for " + std::string(hp) + "/" + std::string(he));
+    Principal p;
+    p.kind = Principal::Kind::ApiKey;
+    p.id = "auth-disabled";
+    p.all_access = true;
+    p.env = env;
+    return p;
+  }
+  throw Error(Code::Unauthorized, "missing credentials: send the header X-Santokit-Api-Key: <key>");
+}
+
+}  // namespace stk::bridge

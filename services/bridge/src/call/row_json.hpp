@@ -1,0 +1,31 @@
+#pragma once
+// SQL that builds one response row as JSON inside PostgreSQL: the projected columns in their wire format and
+// one key per expanded relation, each a correlated lookup of the related row projected to its own rule.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "call/principal.hpp"
+#include "call/sql_builder.hpp"
+#include "release/snapshot.hpp"
+
+namespace stk::bridge {
+
+struct ExpandNode {
+  const Relation* relation = nullptr;
+  const TableView* target = nullptr;
+  const CompiledRule* rule = nullptr;                        // the caller's select rule on the target
+  std::vector<std::pair<std::string, ExpandNode>> children;  // in request order
+};
+
+// `columns` are projected from `alias`; `children` add one key each. Aliases for nested lookups are taken
+// from `next_alias` (e1, e2, ...).
+std::string row_json_sql(const TableView& table, const std::string& alias,
+                         const std::vector<std::string>& columns,
+                         const std::vector<std::pair<std::string, ExpandNode>>& children,
+                         const Principal& who, SqlBuilder& b, int& next_alias);
+
+// Columns of `table` the rule lets the caller read, in table order (PK first).
+std::vector<std::string> readable_columns(const TableView& table, const CompiledRule& rule);
+
+}  // namespace stk::bridge

@@ -1,0 +1,83 @@
+#pragma once
+// The immutable state the Bridge serves from (DESIGN "hot path" step 3): every env's release compiled once
+// when it arrives — schema IR as typed tables, rules per (table, op) with their conditions parsed, relations
+// by expand name — plus the API-key index. A request holds a shared_ptr to one Snapshot for its whole life,
+// so a release swapped in mid-request never changes what that request sees.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "stk/cel/cel.hpp"
+#include "stk/model/schema.hpp"
+
+namespace stk::bridge {
+
+struct CompiledRule {
+  std::vector<std::string> roles;
+  bool all_columns = true;
+  std::unordered_set<std::string> columns;  // when !all_columns
+  std::string columns_error;                // a `columns` entry names no column ⇒ 400 at request time
+  cel::ExprPtr condition;                   // null = no condition
+  std::string condition_error;              // condition present but unusable ⇒ 400 at request time
+  bool allows(const std::string& column) const { return all_columns || columns.count(column) > 0; }
+};
+
+struct Relation {
+  std::string name;       // references.as
+  std::string fk_column;  // column of this table
+  std::string target;     // target table
+  std::string target_column;
+};
+
+struct TableView {
+  const model::Table* table = nullptr;
+  std::unordered_map<std::string, std::vector<CompiledRule>> ops;  // op -> rules in file order
+  std::unordered_map<std::string, Relation> relations;             // by `as`
+  std::vector<std::string> all_columns;                            // PK first, then declaration order
+};
+
+struct EnvRelease {
+  std::string project, env, release_id;
+  model::Schema schema;
+  std::unordered_map<std::string, TableView> tables;
+  std::map<std::string, std::string> db_urls;  // connection name -> URL (never logged)
+  const TableView* table(const std::string& name) const {
+    auto it = tables.find(name);
+    return it == tables.end() ? nullptr : &it->second;
+  }
+};
+
+struct ApiKeyEntry {
+  std::string key_id, digest;  // digest = sha256 hex of the secret part
+  std::vector<std::string> roles;
+  std::shared_ptr<const EnvRelease> env;
+};
+
+struct Snapshot {
+  std::unordered_map<std::string, std::shared_ptr<const EnvRelease>> envs;  // "project/env"
+  std::unordered_map<std::string, ApiKeyEntry> keys;                        // active keys by keyId
+  int64_t confirmed_at_ms = 0;  // last time the Hub confirmed this state (max-stale is measured from it)
+  std::string etag;             // the Hub state's ETag
+  const EnvRelease* env(const std::string& project, const std::string& env_name) const {
+    auto it = envs.find(project + "/" + env_name);
+    return it == envs.end() ? nullptr : it->second.get();
+  }
+};
+
+// Compiles one release payload (as stored by the Hub) with its connections. Throws stk::Error on a payload
+// it cannot read; a bad rule never fails the release (it fails its requests with 400, spec §9.5).
+std::shared_ptr<const EnvRelease> compile_release(const nlohmann::ordered_json& payload,
+                                                  const nlohmann::json& connections);
+
+// Builds a Snapshot from the Hub's /internal/bridge/state document and release payloads by id.
+std::shared_ptr<const Snapshot> build_snapshot(
+    const nlohmann::json& state, const std::map<std::string, std::shared_ptr<const EnvRelease>>& by_env,
+    int64_t confirmed_at_ms, std::string etag);
+
+}  // namespace stk::bridge

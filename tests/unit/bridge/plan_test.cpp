@@ -1,0 +1,193 @@
+// The planner: validation errors with the spec's codes, and caller text never reaching SQL.
+#include <gtest/gtest.h>
+
+#include "call/plan.hpp"
+#include "release_fixture.hpp"
+#include "stk/core/error.hpp"
+
+using namespace stk;
+using namespace stk::bridge;
+using J = nlohmann::ordered_json;
+
+namespace {
+
+struct Planner : ::testing::Test {
+  std::shared_ptr<const EnvRelease> rel = testing::make_release();
+  Limits limits;
+  Principal as(std::vector<std::string> roles) {
+    Principal p;
+    p.id = "key_1";
+    p.roles = std::move(roles);
+    p.env = rel.get();
+    return p;
+  }
+  Statement plan(const std::string& path, const std::string& params,
+                 std::vector<std::string> roles = {"admin"}) {
+    return plan_call(*rel, parse_route(path), J::parse(params), as(std::move(roles)), limits);
+  }
+  Code code_of(const std::string& path, const std::string& params,
+               std::vector<std::string> roles = {"admin"}) {
+    try {
+      plan(path, params, std::move(roles));
+    } catch (const Error& e) {
+      return e.code();
+    }
+    ADD_FAILURE() << "no error for " << path << " " << params;
+    return Code::Internal;
+  }
+  std::string message_of(const std::string& path, const std::string& params,
+                         std::vector<std::string> roles = {"admin"}) {
+    try {
+      plan(path, params, std::move(roles));
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+};
+
+}  // namespace
+
+TEST_F(Planner, CallerValuesBecomeParametersNeverText) {
+  auto st = plan("db/users/select", R"({"where":{"email":"x'; DROP TABLE users; --"}})");
+  EXPECT_EQ(st.sql.find("DROP"), std::string::npos);
+  ASSERT_FALSE(st.params.empty());
+  EXPECT_EQ(*st.params[0], "x'; DROP TABLE users; --");
+}
+
+TEST_F(Planner, UnknownIdentifiersAreRejectedNotQuoted) {
+  EXPECT_EQ(code_of("db/users\"; --/select", "{}"), Code::NotFound);
+  EXPECT_EQ(code_of("db/users/select", R"({"select":["email\" FROM x; --"]})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"orderBy":{"1; DROP":"asc"}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/posts/select", R"({"expand":["author; --"]})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"x\" OR 1=1":"a"}})"), Code::BadRequest);
+}
+
+TEST_F(Planner, WhereOperatorsAndTheirErrors) {
+  EXPECT_NO_THROW(plan("db/users/select", R"({"where":{"age":{"$gte":1,"$lt":9},"email":{"$like":"%a"}}})"));
+  EXPECT_NO_THROW(plan("db/users/select", R"({"where":{"age":{"$in":[1,2]},"team_id":{"$isNull":true}}})"));
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"age":null}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"age":[1]}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"$or":[]}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"age":{}}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"age":{"$isNull":false}}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"age":{"$in":[]}}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"age":"7"}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"age":{"$like":"1%"}}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"prefs":{"$eq":1}}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"age":{"$regex":"x"}}})"), Code::BadRequest);
+}
+
+TEST_F(Planner, WhereConditionCap) {
+  limits.where_max_conditions = 2;
+  EXPECT_NO_THROW(plan("db/users/select", R"({"where":{"age":{"$gt":1,"$lt":3}}})"));
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"age":{"$gt":1,"$lt":3},"email":"a"}})"),
+            Code::BadRequest);
+}
+
+TEST_F(Planner, LimitOffsetAndCap) {
+  limits.select_max_rows = 100;
+  EXPECT_NO_THROW(plan("db/users/select", R"({"limit":100,"offset":0})"));
+  EXPECT_EQ(code_of("db/users/select", R"({"limit":101})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"limit":-1})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"limit":1.5})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"limit":"5"})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"offset":true})"), Code::BadRequest);
+  EXPECT_EQ(plan("db/users/select", "{}").row_cap, 100);
+}
+
+TEST_F(Planner, UnknownParamKeysAre400) {
+  EXPECT_EQ(code_of("db/users/select", R"({"filter":{}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/delete", R"({"where":{"id":"a"},"limit":1})"), Code::BadRequest);
+}
+
+TEST_F(Planner, ExpandDepthAndAuthorization) {
+  EXPECT_NO_THROW(plan("db/posts/select", R"({"expand":["author.team.org"]})"));
+  EXPECT_EQ(code_of("db/posts/select", R"({"expand":["author.team.org.x"]})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/posts/select", R"({"expand":["writer"]})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/posts/select", R"({"expand":[1]})"), Code::BadRequest);
+  // reader may read users and teams but not orgs: the last hop is forbidden.
+  EXPECT_NO_THROW(plan("db/posts/select", R"({"expand":["author.team"]})", {"reader"}));
+  EXPECT_EQ(code_of("db/posts/select", R"({"expand":["author.team.org"]})", {"reader"}), Code::Forbidden);
+}
+
+TEST_F(Planner, RuleSelectionAndColumnPermissions) {
+  EXPECT_EQ(code_of("db/orgs/select", "{}", {"reader"}), Code::Forbidden);
+  EXPECT_EQ(code_of("db/users/delete", R"({"where":{"id":"a"}})"), Code::Forbidden);
+  EXPECT_EQ(message_of("db/users/update", R"({"where":{"id":"a"},"data":{"team_id":null}})"),
+            "column 'team_id' is not writable for this caller");
+  // Read projection: the reader's rule has no `age`, so asking for it silently drops it.
+  auto st = plan("db/users/select", R"({"select":["email","age"]})", {"reader"});
+  EXPECT_NE(st.sql.find("'email'"), std::string::npos);
+  EXPECT_EQ(st.sql.find("'age'"), std::string::npos);
+}
+
+TEST_F(Planner, ConditionIsAParameterisedPredicate) {
+  auto st = plan("db/posts/select", "{}", {"reader"});
+  EXPECT_NE(st.sql.find("\"status\" = $1::text"), std::string::npos) << st.sql;
+  EXPECT_EQ(*st.params[0], "published");
+}
+
+TEST_F(Planner, UpdateAndDeleteNeedANonEmptyWhere) {
+  EXPECT_EQ(code_of("db/posts/delete", "{}"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/posts/delete", R"({"where":{}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/update", R"({"data":{"age":1}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/update", R"({"where":{"id":"a"},"data":{}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/update", R"({"where":{"id":"a"},"data":{"id":"b"}})"), Code::BadRequest);
+}
+
+TEST_F(Planner, InsertRules) {
+  EXPECT_EQ(code_of("db/users/insert", R"({"values":{"email":"a","id":"x"}})"),
+            Code::BadRequest);                                                  // generated PK
+  EXPECT_EQ(code_of("db/users/insert", R"({"values":{}})"), Code::BadRequest);  // email required
+  EXPECT_EQ(code_of("db/users/insert", R"({"values":[]})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/insert", R"({"values":[{"email":"a"},1]})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/insert", R"({"values":{"email":"a"},"data":{"email":"b"}})"), Code::BadRequest);
+  EXPECT_EQ(message_of("db/users/insert", R"({"values":{"email":"a","ratings":[1,"x"]}})"),
+            "column 'ratings': expected array of int, got string at index 1");
+  auto st = plan("db/users/insert", R"({"data":[{"email":"a"},{"email":"b","age":3}]})");
+  EXPECT_EQ(st.params.size(), 5u);  // two generated ids, two emails, one age
+  EXPECT_NE(st.sql.find("DEFAULT"), std::string::npos);
+  // writer: insert condition status == 'draft' is checked on the payload.
+  EXPECT_NO_THROW(
+      plan("db/posts/insert", R"({"values":{"author_id":"u","title":"t","status":"draft"}})", {"writer"}));
+  EXPECT_EQ(
+      code_of("db/posts/insert", R"({"values":{"author_id":"u","title":"t","status":"live"}})", {"writer"}),
+      Code::Forbidden);
+  EXPECT_EQ(code_of("db/posts/insert", R"({"values":{"author_id":"u","title":"t"}})", {"writer"}),
+            Code::Forbidden);
+  EXPECT_EQ(code_of("db/posts/insert", R"({"values":{"author_id":"u","title":"t","owner":"x"}})", {"writer"}),
+            Code::Forbidden);
+}
+
+TEST_F(Planner, KeysetNeedsMatchingCursor) {
+  auto st = plan("db/posts/select", R"({"orderBy":{"title":"asc"},"limit":2,"after":null})");
+  EXPECT_TRUE(st.want_cursor);
+  EXPECT_EQ(code_of("db/posts/select", R"({"orderBy":{"title":"asc"},"after":"bm9wZQ"})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/posts/select", R"({"orderBy":{"owner":"asc"},"after":null})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/posts/select", R"({"after":null,"offset":3})"), Code::BadRequest);
+}
+
+TEST(Route, Shapes) {
+  EXPECT_EQ(parse_route("db/users/select").table, "users");
+  for (const char* p : {"db/users", "db/users/select/x", "db//select", "db/users/upsert", "logics/x", ""}) {
+    try {
+      parse_route(p);
+      ADD_FAILURE() << p;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Code::NotFound) << p;
+    }
+  }
+}
+
+TEST(Envelope, BadBodies) {
+  for (const char* b : {"", "nope", "[]", "{}", R"({"path":1})", R"({"path":"db/a/select","params":[]})"}) {
+    try {
+      parse_call_body(b);
+      ADD_FAILURE() << b;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Code::BadRequest) << b;
+    }
+  }
+  EXPECT_TRUE(parse_call_body(R"({"path":"db/a/select","params":null})").params.empty());
+}
