@@ -24,7 +24,7 @@ namespace {
 using namespace stk::bridge;
 
 const EnvRelease& release() {
-  static auto rel = testing::make_release();
+  static auto rel = fixture::make_release();
   return *rel;
 }
 

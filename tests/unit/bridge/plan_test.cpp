@@ -12,7 +12,7 @@ using J = nlohmann::ordered_json;
 namespace {
 
 struct Planner : ::testing::Test {
-  std::shared_ptr<const EnvRelease> rel = testing::make_release();
+  std::shared_ptr<const EnvRelease> rel = fixture::make_release();
   Limits limits;
   Principal as(std::vector<std::string> roles) {
     Principal p;
@@ -98,7 +98,9 @@ TEST_F(Planner, LimitOffsetAndCap) {
 
 TEST_F(Planner, UnknownParamKeysAre400) {
   EXPECT_EQ(code_of("db/users/select", R"({"filter":{}})"), Code::BadRequest);
-  EXPECT_EQ(code_of("db/users/delete", R"({"where":{"id":"a"},"limit":1})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/posts/delete", R"({"where":{"id":"1"},"limit":1})"), Code::BadRequest);
+  // The rule comes first (spec §4 step 6 before step 8): no delete rule on users ⇒ 403 even with a bad key.
+  EXPECT_EQ(code_of("db/users/delete", R"({"where":{"id":"a"},"limit":1})"), Code::Forbidden);
 }
 
 TEST_F(Planner, ExpandDepthAndAuthorization) {

@@ -8,7 +8,7 @@
 #include "stk/core/error.hpp"
 #include "stk/model/project.hpp"
 
-namespace stk::bridge::testing {
+namespace stk::bridge::fixture {
 
 inline const char* kSchema = R"(version: 1
 tables:
@@ -85,4 +85,4 @@ inline std::shared_ptr<const EnvRelease> make_release(const std::string& schema_
                          nlohmann::json{{"main", {{"engine", "postgres"}, {"dbUrl", "postgres://x"}}}});
 }
 
-}  // namespace stk::bridge::testing
+}  // namespace stk::bridge::fixture
