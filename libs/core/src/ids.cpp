@@ -1,5 +1,7 @@
 #include "stk/core/ids.hpp"
 
+#include <cstring>
+
 #include <sodium.h>
 
 #include <chrono>
@@ -63,6 +65,30 @@ std::string uuid_v4() {
   ensure_sodium();
   unsigned char b[16];
   randombytes_buf(b, 16);
+  b[6] = uint8_t((b[6] & 0x0F) | 0x40);
+  b[8] = uint8_t((b[8] & 0x3F) | 0x80);
+  return format_uuid(b);
+}
+
+std::string request_id() {
+  // splitmix64 per thread, seeded once from the CSPRNG: unique and unpredictable enough for correlation ids,
+  // without a getrandom() system call per request.
+  thread_local uint64_t state = [] {
+    uint64_t seed = 0;
+    ensure_sodium();
+    randombytes_buf(&seed, sizeof seed);
+    return seed;
+  }();
+  auto next = [] {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  };
+  unsigned char b[16];
+  uint64_t hi = next(), lo = next();
+  std::memcpy(b, &hi, 8);
+  std::memcpy(b + 8, &lo, 8);
   b[6] = uint8_t((b[6] & 0x0F) | 0x40);
   b[8] = uint8_t((b[8] & 0x3F) | 0x80);
   return format_uuid(b);

@@ -39,6 +39,18 @@ TEST(Ids, FormatsAndUniqueness) {
   EXPECT_EQ(nanoid().size(), 21u);
 }
 
+TEST(Ids, RequestIdsAreUniqueV4ShapedUuids) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 10000; ++i) seen.insert(request_id());
+  EXPECT_EQ(seen.size(), 10000u);
+  std::string r = request_id();
+  ASSERT_EQ(r.size(), 36u);
+  EXPECT_EQ(r[14], '4');
+  EXPECT_TRUE(r[19] == '8' || r[19] == '9' || r[19] == 'a' || r[19] == 'b');
+  EXPECT_EQ(r[8], '-');
+  EXPECT_EQ(r[23], '-');
+}
+
 TEST(Time, Rfc3339RoundTrip) {
   EXPECT_EQ(rfc3339(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(*parse_rfc3339("2026-03-01T10:00:00Z"), 1772359200000);

@@ -77,7 +77,7 @@ void BridgeApp::worker_stopped(int worker) {
 }
 
 void BridgeApp::handle(http::Request&& req, http::Respond respond) {
-  const std::string rid = uuid_v4();
+  const std::string rid = request_id();
   try {
     const auto& path = req.path;
     if (req.method == "GET" && (path == "/healthz" || path == "/health"))

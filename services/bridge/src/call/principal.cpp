@@ -1,6 +1,7 @@
 #include "call/principal.hpp"
 
 #include <cctype>
+#include <unordered_map>
 
 #include "stk/core/error.hpp"
 #include "stk/crypto/crypto.hpp"
@@ -31,6 +32,31 @@ void check_hints(const http::Request& req, const EnvRelease& env) {
     throw Error(Code::Forbidden, "X-Santokit-Env does not match the credential's env");
 }
 
+// Verified keys per worker thread: the SHA-256 of the secret runs once per key and snapshot, not per request.
+// The cache holds the snapshot it was built for, so a new snapshot (e.g. a revocation) empties it.
+struct VerifiedKeys {
+  uint64_t serial = 0;
+  std::unordered_map<std::string, const ApiKeyEntry*> by_value;
+};
+
+const ApiKeyEntry* verify_key(std::string_view key, const Snapshot& snap) {
+  thread_local VerifiedKeys cache;
+  if (cache.serial != snap.serial || cache.by_value.size() > 4096) {
+    cache.by_value.clear();
+    cache.serial = snap.serial;
+  }
+  std::string value(key);
+  auto hit = cache.by_value.find(value);
+  if (hit != cache.by_value.end()) return hit->second;
+  auto dot = key.find('.');
+  auto it = snap.keys.find(std::string(key.substr(0, dot)));
+  if (it == snap.keys.end() ||
+      !crypto::equal_ct(crypto::sha256_hex(std::string(key.substr(dot + 1))), it->second.digest))
+    return nullptr;
+  cache.by_value.emplace(std::move(value), &it->second);
+  return &it->second;
+}
+
 }  // namespace
 
 Principal resolve_principal(const http::Request& req, const Snapshot& snap, bool disable_auth) {
@@ -40,16 +66,14 @@ Principal resolve_principal(const http::Request& req, const Snapshot& snap, bool
     if (dot == std::string_view::npos || dot == 0 || dot + 1 >= key.size())
       throw Error(Code::Unauthorized,
                   "invalid API key: expected the '<keyId>.<secret>' value 'stk apikey create' printed");
-    auto it = snap.keys.find(std::string(key.substr(0, dot)));
-    if (it == snap.keys.end() ||
-        !crypto::equal_ct(crypto::sha256_hex(std::string(key.substr(dot + 1))), it->second.digest))
-      throw Error(Code::Unauthorized, "invalid or revoked API key");
-    check_hints(req, *it->second.env);
+    const ApiKeyEntry* entry = verify_key(key, snap);
+    if (!entry) throw Error(Code::Unauthorized, "invalid or revoked API key");
+    check_hints(req, *entry->env);
     Principal p;
     p.kind = Principal::Kind::ApiKey;
-    p.id = it->second.key_id;
-    p.roles = it->second.roles;
-    p.env = it->second.env.get();
+    p.id = entry->key_id;
+    p.roles = entry->roles;
+    p.env = entry->env.get();
     return p;
   }
   auto auth = trim(req.header("authorization"));

@@ -1,5 +1,7 @@
 #include "release/snapshot.hpp"
 
+#include <atomic>
+
 #include "stk/core/error.hpp"
 
 namespace stk::bridge {
@@ -91,7 +93,9 @@ std::shared_ptr<const EnvRelease> compile_release(const nlohmann::ordered_json& 
 std::shared_ptr<const Snapshot> build_snapshot(
     const nlohmann::json& state, const std::map<std::string, std::shared_ptr<const EnvRelease>>& by_env,
     int64_t confirmed_at_ms, std::string etag) {
+  static std::atomic<uint64_t> serials{0};
   auto snap = std::make_shared<Snapshot>();
+  snap->serial = ++serials;
   snap->confirmed_at_ms = confirmed_at_ms;
   snap->etag = std::move(etag);
   for (const auto& [key, rel] : by_env) snap->envs[key] = rel;

@@ -64,6 +64,7 @@ struct Snapshot {
   std::unordered_map<std::string, ApiKeyEntry> keys;                        // active keys by keyId
   int64_t confirmed_at_ms = 0;  // last time the Hub confirmed this state (max-stale is measured from it)
   std::string etag;             // the Hub state's ETag
+  uint64_t serial = 0;  // unique per Snapshot built in this process (caches key on it, not on addresses)
   const EnvRelease* env(const std::string& project, const std::string& env_name) const {
     auto it = envs.find(project + "/" + env_name);
     return it == envs.end() ? nullptr : it->second.get();
