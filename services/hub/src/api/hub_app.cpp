@@ -93,6 +93,7 @@ HubApp::HubApp(HubConfig config)
       tenancy_(*store_, audit_, auth_, feed_, box_),
       releases_(*store_, audit_, auth_, feed_),
       apply_(*store_, audit_, auth_, tenancy_, releases_),
+      promotions_(*store_, audit_, auth_, tenancy_, releases_, apply_),
       workers_(std::make_unique<WorkerPool>(config_.threads)) {
   if (!config_.bootstrap_email.empty() &&
       auth_.bootstrap_owner(config_.bootstrap_email, config_.bootstrap_password))
@@ -203,6 +204,8 @@ void HubApp::dispatch(http::Request& req, http::Respond& respond, RequestContext
     return ok(releases_.list(query(req, "project"), query(req, "env"), query_int(req, "limit", 20), ctx));
   if (m == "GET" && p == "/api/releases/current")
     return ok(releases_.current(query(req, "project"), query(req, "env"), ctx));
+  if (m == "POST" && p == "/api/releases/promote") return ok(promotions_.promote(parse_body(req), ctx));
+  if (m == "POST" && p == "/api/releases/rollback") return ok(promotions_.rollback(parse_body(req), ctx));
   if (m == "GET" && p.rfind("/api/releases/", 0) == 0) {
     auto id = p.substr(std::string("/api/releases/").size());
     if (!id.empty() && id.find('/') == std::string::npos)

@@ -11,6 +11,7 @@
 #include "services/auth_service.hpp"
 #include "services/config.hpp"
 #include "services/feed.hpp"
+#include "services/promotion_service.hpp"
 #include "services/release_service.hpp"
 #include "services/tenancy_service.hpp"
 #include "stk/crypto/crypto.hpp"
@@ -54,6 +55,7 @@ class HubApp {
   TenancyService tenancy_;
   ReleaseService releases_;
   ApplyService apply_;
+  PromotionService promotions_;
   std::unique_ptr<WorkerPool> workers_;
 };
 

@@ -1,5 +1,6 @@
 #include "services/apply_service.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -78,6 +79,109 @@ struct ConnectionWork {
   std::optional<pg::Connection> conn;
 };
 
+// Plans every connection `schema` uses, plus those the env's last apply managed (while still registered):
+// connect, introspect, diff against the desired tables, the last applied IR and the last snapshot.
+std::vector<ConnectionWork> plan_connections(Store& store, TenancyService& tenancy,
+                                             const std::string& project, const std::string& env,
+                                             const model::Schema& schema,
+                                             const std::set<std::string>& registered) {
+  std::set<std::string> conns = schema.connections();
+  for (const auto& c : store.applied_connections(project, env))
+    if (registered.count(c)) conns.insert(c);
+  std::vector<ConnectionWork> work;
+  for (const auto& name : conns) {
+    ConnectionWork w;
+    w.name = name;
+    w.desired = tables_of(schema, name);
+    std::string url = tenancy.connection_url(project, env, name);
+    try {
+      w.conn.emplace(pg::Connection::connect(url, 5));
+    } catch (const Error& e) {
+      throw Error(Code::BadRequest, "cannot connect to the database of connection '" + name + "' in env '" +
+                                        env + "': " + e.what() +
+                                        "; check it with 'stk connections test --env " + env + " --name " +
+                                        name + "'");
+    }
+    auto live = pg::introspect(*w.conn);
+    std::optional<sql::LiveSchema> snapshot;
+    if (auto a = store.applied_schema(project, env, name))
+      w.applied = model::schema_from_ir(nlohmann::json::parse(a->ir));
+    if (auto s = store.latest_snapshot(project, env, name))
+      snapshot = sql::live_schema_from_json(nlohmann::json::parse(s->introspection));
+    w.plan = sql::plan_changes(w.desired, w.applied ? &*w.applied : nullptr, live,
+                               snapshot ? &*snapshot : nullptr);
+    work.push_back(std::move(w));
+  }
+  return work;
+}
+
+nlohmann::json plan_json_of(const std::vector<ConnectionWork>& work) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& w : work) out[w.name] = sql::to_json(w.plan);
+  return out;
+}
+
+struct PlanFlags {
+  bool ops = false, destructive = false, unsupported = false, drift = false;
+};
+
+PlanFlags flags_of(const std::vector<ConnectionWork>& work) {
+  PlanFlags f;
+  for (const auto& w : work) {
+    f.ops |= !w.plan.operations.empty();
+    f.destructive |= w.plan.has("destructive");
+    f.unsupported |= w.plan.has("unsupported");
+    f.drift |= !w.plan.drift.empty();
+  }
+  return f;
+}
+
+// Runs each connection's DDL in one transaction (connections in name order) and records the env's new
+// expected state per connection: the applied IR and a snapshot of the database as it now is. A failing
+// connection is rolled back and the error lists the connections already committed. Returns the number of
+// statements run.
+int run_schema_changes(Store& store, const std::string& project, const std::string& env,
+                       std::vector<ConnectionWork>& work, const std::string& ref,
+                       const nlohmann::json& details, std::vector<std::string>& committed) {
+  int statements = 0;
+  for (auto& w : work) {
+    if (!w.plan.operations.empty()) {
+      std::string script = "BEGIN;\nSET LOCAL search_path = public;\n";
+      for (const auto& op : w.plan.operations)
+        if (!op.sql.empty()) script += op.sql + ";\n", ++statements;
+      script += "COMMIT;";
+      try {
+        w.conn->exec(script);
+      } catch (const Error& e) {
+        try {
+          w.conn->exec("ROLLBACK");
+        } catch (...) {
+        }
+        nlohmann::json d = details;
+        d["committedConnections"] = committed;
+        throw Error(e.code() == Code::Internal ? Code::BadRequest : e.code(),
+                    "DDL failed on connection '" + w.name + "' and was rolled back there: " + e.what(), d);
+      }
+      committed.push_back(w.name);
+    }
+    auto after = pg::introspect(*w.conn);
+    store.transaction([&] {
+      store.set_applied_schema(project, env, w.name,
+                               {canonical_dump(model::schema_to_ir(w.desired, w.name)), now_rfc3339(), ref});
+      store.insert_snapshot(project, env, w.name,
+                            {canonical_dump(sql::to_json(after)), now_rfc3339(), false, "[]"});
+    });
+  }
+  return statements;
+}
+
+std::set<std::string> registered_connections(Store& store, const std::string& project,
+                                             const std::string& env) {
+  std::set<std::string> out;
+  for (const auto& c : store.connections(project, env)) out.insert(c.name);
+  return out;
+}
+
 int64_t ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
 }
@@ -93,6 +197,134 @@ std::shared_ptr<std::timed_mutex> ApplyService::env_lock(const std::string& proj
   auto& m = locks_[project + "/" + env];
   if (!m) m = std::make_shared<std::timed_mutex>();
   return m;
+}
+
+std::unique_lock<std::timed_mutex> ApplyService::lock_env(const std::string& project,
+                                                          const std::string& env) {
+  auto m = env_lock(project, env);  // the map keeps every mutex alive for the Hub's lifetime
+  std::unique_lock guard(*m, std::defer_lock);
+  if (!guard.try_lock_for(std::chrono::seconds(30)))
+    throw Error(Code::Conflict, "another apply, promotion or rollback of " + project + "/" + env +
+                                    " is still running; try again");
+  return guard;
+}
+
+nlohmann::json ApplyService::ensure_release_schema(const std::string& project, const std::string& env,
+                                                   const nlohmann::ordered_json& ir_by_connection,
+                                                   const ReleaseSchemaOptions& opts, RequestContext& ctx) {
+  const std::string& rel = opts.release_id;
+  auto schema = model::schema_from_ir(ir_by_connection);
+  auto registered = registered_connections(store_, project, env);
+  std::vector<std::string> missing;
+  for (const auto& c : schema.connections())
+    if (!registered.count(c)) missing.push_back(c);
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "'" : ", '") + m + "'";
+    throw Error(Code::Conflict,
+                "release " + rel + " uses connection(s) " + names + " that env '" + env +
+                    "' does not have; set them with 'stk connections set --env " + env + " --name " +
+                    missing.front() + " --engine postgres --db-url ...', then run 'stk apply --env " + env +
+                    " --only schema' (or promote with --apply-schema)",
+                {{"missingConnections", missing}});
+  }
+
+  auto work = plan_connections(store_, tenancy_, project, env, schema, registered);
+  nlohmann::json plan_json = plan_json_of(work);
+  auto flags = flags_of(work);
+  nlohmann::json details = {{"plan", plan_json}};
+  const std::string schema_cmd = "stk apply --env " + env + " --only schema --ref " + opts.ref;
+  if (flags.unsupported)
+    throw Error(Code::Conflict,
+                "env '" + env + "' cannot be brought to the schema of release " + rel +
+                    ": the plan contains unsupported changes (see details.plan); drop and recreate the table "
+                    "or column (destructive) or fix the data by hand, then run '" +
+                    schema_cmd + "'",
+                details);
+  if (flags.drift)
+    throw Error(Code::Conflict,
+                "schema drift in env '" + env +
+                    "': its database was changed outside Santokit (see "
+                    "details.plan.*.drift), so release " +
+                    rel + " cannot become current there. Reconcile it from the release's ref with '" +
+                    schema_cmd + "' (add --force if it must drop something), then promote again",
+                details);
+  if (!flags.ops) return {{"schema", "unchanged"}, {"statements", 0}, {"plan", plan_json}};
+  if (!opts.apply_schema)
+    throw Error(Code::Conflict,
+                "the database of env '" + env + "' is not at the schema of release " + rel +
+                    " (see details.plan): check out its ref (" + opts.ref + ") and run '" + schema_cmd +
+                    "', or promote with --apply-schema to apply it first",
+                details);
+  if (flags.destructive) {
+    if (!opts.force)
+      throw Error(
+          Code::Conflict,
+          "bringing env '" + env + "' to the schema of release " + rel +
+              " needs destructive changes (see details.plan); re-run with --force to apply them (this "
+              "drops data)",
+          details);
+    if (opts.role < ProjectRole::Admin)
+      throw Error(Code::Forbidden,
+                  "destructive changes with --force need project:admin on '" + project + "'");
+  }
+
+  std::vector<std::string> committed;
+  auto audit_schema = [&](nlohmann::json detail) {
+    detail["requestId"] = ctx.request_id;
+    detail["ref"] = opts.ref;
+    detail["releaseId"] = rel;
+    detail["via"] = "promote";
+    audit_.record({ctx.actor().id, "operator", "schema.apply", project, env, std::move(detail), ctx.ip});
+  };
+  int statements = 0;
+  try {
+    statements = run_schema_changes(store_, project, env, work, opts.ref, details, committed);
+  } catch (const Error& e) {
+    audit_schema({{"result", "failed"}, {"code", code_name(e.code())}, {"message", e.what()}});
+    throw;
+  }
+  audit_schema({{"result", "ok"},
+                {"connections", committed},
+                {"statements", statements},
+                {"forced", opts.force && flags.destructive}});
+  return {{"schema", "applied"}, {"statements", statements}, {"plan", plan_json}};
+}
+
+std::vector<std::string> ApplyService::release_schema_warnings(const std::string& project,
+                                                               const std::string& env,
+                                                               const nlohmann::ordered_json& ir_by_connection,
+                                                               const std::string& release_id) {
+  std::vector<std::string> out;
+  try {
+    auto schema = model::schema_from_ir(ir_by_connection);
+    auto registered = registered_connections(store_, project, env);
+    model::Schema reachable;
+    std::set<std::string> missing;
+    for (const auto& t : schema.tables) {
+      if (registered.count(t.connection)) {
+        reachable.tables.push_back(t);
+      } else if (missing.insert(t.connection).second) {
+        out.push_back("release " + release_id + " uses connection '" + t.connection + "', which env '" + env +
+                      "' does not have");
+      }
+    }
+    for (const auto& w : plan_connections(store_, tenancy_, project, env, reachable, registered)) {
+      if (w.plan.operations.empty() && w.plan.drift.empty()) continue;
+      std::string what;
+      if (!w.plan.operations.empty())
+        what = std::to_string(w.plan.operations.size()) + " schema change(s) pending";
+      if (!w.plan.drift.empty())
+        what += (what.empty() ? "" : ", ") + std::to_string(w.plan.drift.size()) + " drift item(s)";
+      out.push_back("connection '" + w.name + "': the database does not match release " + release_id + " (" +
+                    what + "); a rollback never undoes DDL — run 'stk apply --env " + env +
+                    " --only schema' from the release's ref if it needs them");
+    }
+  } catch (const std::exception& e) {
+    out.push_back("could not compare the databases of env '" + env + "' with release " + release_id + ": " +
+                  e.what());
+  }
+  return out;
 }
 
 nlohmann::json ApplyService::apply(const nlohmann::json& body, RequestContext& ctx) {
@@ -120,10 +352,7 @@ nlohmann::json ApplyService::apply(const nlohmann::json& body, RequestContext& c
   const bool do_permissions = only.count("permissions") > 0;
   auto files = files_from_request(body);
 
-  auto lock = env_lock(project, env);
-  std::unique_lock guard(*lock, std::defer_lock);
-  if (!guard.try_lock_for(std::chrono::seconds(30)))
-    throw Error(Code::Conflict, "another apply for " + project + "/" + env + " is still running; try again");
+  auto guard = lock_env(project, env);
 
   auto audit_failure = [&](const Error& e) {
     audit_.record({ctx.actor().id,
@@ -141,8 +370,7 @@ nlohmann::json ApplyService::apply(const nlohmann::json& body, RequestContext& c
 
   try {
     // 1. Validate everything (the release embeds the whole snapshot, whatever steps were selected).
-    std::set<std::string> registered;
-    for (const auto& c : store_.connections(project, env)) registered.insert(c.name);
+    std::set<std::string> registered = registered_connections(store_, project, env);
     model::LoadOptions options;
     options.known_connections = registered;
     model::Diagnostics diags;
@@ -168,48 +396,17 @@ nlohmann::json ApplyService::apply(const nlohmann::json& body, RequestContext& c
     nlohmann::json steps = {{"schema", "skipped"},
                             {"permissions", do_permissions ? "validated" : "skipped"},
                             {"release", "skipped"}};
-    nlohmann::json plan_json = nlohmann::json::object();
     std::vector<ConnectionWork> work;
 
     // 2. Plan against every connection the new schema uses or the last apply managed.
-    const bool needs_db = do_schema || do_release;
-    if (needs_db) {
-      std::set<std::string> conns = loaded.schema.connections();
-      for (const auto& c : store_.applied_connections(project, env))
-        if (registered.count(c)) conns.insert(c);
-      for (const auto& name : conns) {
-        ConnectionWork w;
-        w.name = name;
-        w.desired = tables_of(loaded.schema, name);
-        std::string url = tenancy_.connection_url(project, env, name);
-        try {
-          w.conn.emplace(pg::Connection::connect(url, 5));
-        } catch (const Error& e) {
-          throw Error(Code::BadRequest, "cannot connect to the database of connection '" + name +
-                                            "': " + e.what() +
-                                            "; check it with 'stk connections test --name " + name + "'");
-        }
-        auto live = pg::introspect(*w.conn);
-        std::optional<sql::LiveSchema> snapshot;
-        if (auto a = store_.applied_schema(project, env, name))
-          w.applied = model::schema_from_ir(nlohmann::json::parse(a->ir));
-        if (auto s = store_.latest_snapshot(project, env, name))
-          snapshot = sql::live_schema_from_json(nlohmann::json::parse(s->introspection));
-        w.plan = sql::plan_changes(w.desired, w.applied ? &*w.applied : nullptr, live,
-                                   snapshot ? &*snapshot : nullptr);
-        plan_json[name] = sql::to_json(w.plan);
-        work.push_back(std::move(w));
-      }
-    }
+    if (do_schema || do_release)
+      work = plan_connections(store_, tenancy_, project, env, loaded.schema, registered);
+    nlohmann::json plan_json = plan_json_of(work);
 
     // 3. Gates (the same for dry runs, so a dry run tells whether the real one would pass).
-    bool has_ops = false, has_destructive = false, has_unsupported = false, has_drift = false;
-    for (const auto& w : work) {
-      has_ops |= !w.plan.operations.empty();
-      has_destructive |= w.plan.has("destructive");
-      has_unsupported |= w.plan.has("unsupported");
-      has_drift |= !w.plan.drift.empty();
-    }
+    auto flags = flags_of(work);
+    const bool has_ops = flags.ops, has_destructive = flags.destructive, has_unsupported = flags.unsupported,
+               has_drift = flags.drift;
     nlohmann::json details = {{"plan", plan_json}, {"warnings", warnings}};
     if (has_unsupported && do_schema)
       throw Error(
@@ -255,38 +452,8 @@ nlohmann::json ApplyService::apply(const nlohmann::json& body, RequestContext& c
     std::vector<std::string> committed;
     int ddl_statements = 0;
     if (do_schema) {
-      for (auto& w : work) {
-        if (!no_schema_apply && !w.plan.operations.empty()) {
-          std::string script = "BEGIN;\nSET LOCAL search_path = public;\n";
-          for (const auto& op : w.plan.operations)
-            if (!op.sql.empty()) script += op.sql + ";\n", ++ddl_statements;
-          script += "COMMIT;";
-          try {
-            w.conn->exec(script);
-          } catch (const Error& e) {
-            try {
-              w.conn->exec("ROLLBACK");
-            } catch (...) {
-            }
-            nlohmann::json d = details;
-            d["committedConnections"] = committed;
-            throw Error(e.code() == Code::Internal ? Code::BadRequest : e.code(),
-                        "DDL failed on connection '" + w.name + "' and was rolled back there: " + e.what(),
-                        d);
-          }
-          committed.push_back(w.name);
-        }
-        if (no_schema_apply) continue;
-        // Record the new expected state: the applied IR and a snapshot of what the database now looks like.
-        auto after = pg::introspect(*w.conn);
-        store_.transaction([&] {
-          store_.set_applied_schema(
-              project, env, w.name,
-              {canonical_dump(model::schema_to_ir(w.desired, w.name)), now_rfc3339(), ref});
-          store_.insert_snapshot(project, env, w.name,
-                                 {canonical_dump(sql::to_json(after)), now_rfc3339(), false, "[]"});
-        });
-      }
+      if (!no_schema_apply)
+        ddl_statements = run_schema_changes(store_, project, env, work, ref, details, committed);
       steps["schema"] = no_schema_apply ? "planned" : "applied";
       audit_.record({ctx.actor().id,
                      "operator",

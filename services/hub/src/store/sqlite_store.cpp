@@ -275,6 +275,13 @@ class SqliteStore final : public Store {
     while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
     return out;
   }
+  bool was_current(const std::string& project, const std::string& env,
+                   const std::string& release_id) override {
+    auto l = lock();
+    auto s = db_.prepare("SELECT 1 FROM release_history WHERE project=? AND env=? AND release_id=? LIMIT 1");
+    s.bind_all({project, env, release_id});
+    return s.step();
+  }
   std::vector<std::string> envs_where_current(const std::string& project,
                                               const std::string& release_id) override {
     auto l = lock();

@@ -145,6 +145,9 @@ class Store {
                                                          int limit) = 0;
   virtual std::vector<std::string> envs_where_current(const std::string& project,
                                                       const std::string& release_id) = 0;
+  // Whether release_id has ever been current in the env (any history row: apply, promote or rollback).
+  virtual bool was_current(const std::string& project, const std::string& env,
+                           const std::string& release_id) = 0;
 
   // schema state per connection
   virtual std::optional<AppliedSchema> applied_schema(const std::string& project, const std::string& env,
