@@ -1,4 +1,4 @@
-// fuzz-link: stk_bridge
+// fuzz-link: stk_bridge_call
 // libFuzzer target for the Bridge's request path up to SQL: arbitrary bytes as a POST /call body, planned
 // against a fixed release for a few principals (admin, reader, writer).
 // Invariants (a violation aborts, which libFuzzer reports as a crash):

@@ -11,7 +11,9 @@
 #include "stk/http/server.hpp"
 
 // Beast's basic_parser trips a false -Wmaybe-uninitialized (boost::optional) under -fsanitize builds.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <pthread.h>
 #include <sys/socket.h>
@@ -287,7 +289,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     head_ = false;
     if (ec == bhttp::error::body_limit) {
       deliver(error_response(
-          stk::Code::PayloadTooLarge,
+          w_.cfg->options.body_limit_is_bad_request ? stk::Code::BadRequest : stk::Code::PayloadTooLarge,
           "request body exceeds " + std::to_string(w_.cfg->options.max_body_bytes) + " bytes"));
     } else if (ec == bhttp::error::header_limit) {
       deliver(error_response(

@@ -70,8 +70,9 @@ int main(int argc, char** argv) {
     opts.host = config.host;
     opts.port = uint16_t(config.port);
     opts.threads = config.threads;
-    // The spec answers an oversized body with 400 (checked by the app); the transport cap sits above it.
-    opts.max_body_bytes = config.limits.request_body_max_bytes + 1;
+    // The spec answers an oversized body with 400 BAD_REQUEST (bridge-crud §12), not 413.
+    opts.max_body_bytes = config.limits.request_body_max_bytes;
+    opts.body_limit_is_bad_request = true;
     opts.max_inflight_per_worker = config.max_inflight_per_worker;
     stk::http::Server* server_ptr = nullptr;
     opts.on_worker_start = [&](int w) { app.worker_started(w, server_ptr->worker_context(w)); };

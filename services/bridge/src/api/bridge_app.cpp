@@ -145,7 +145,7 @@ void BridgeApp::call(http::Request& req, std::string_view path, nlohmann::ordere
   if (now_ms() - cache_.confirmed_ms() > config_.max_stale_seconds * 1000)
     throw Error(Code::Unavailable,
                 "the release cache is older than STK_BRIDGE_MAX_STALE and the Hub is unreachable");
-  Principal who = resolve_principal(req, *snap, config_.disable_auth);
+  Principal who = resolve_principal(req.headers, *snap, config_.disable_auth);
   Statement st = plan_call(*who.env, route, params, who, config_.limits);
   auto url = who.env->db_urls.find(st.connection);
   if (url == who.env->db_urls.end())

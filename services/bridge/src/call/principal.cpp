@@ -9,6 +9,12 @@
 namespace stk::bridge {
 namespace {
 
+std::string_view header(const Headers& headers, std::string_view name) {
+  for (const auto& [k, v] : headers)
+    if (k == name) return v;
+  return {};
+}
+
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i)
@@ -23,9 +29,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-void check_hints(const http::Request& req, const EnvRelease& env) {
-  auto p = trim(req.header("x-santokit-project"));
-  auto e = trim(req.header("x-santokit-env"));
+void check_hints(const Headers& req, const EnvRelease& env) {
+  auto p = trim(header(req, "x-santokit-project"));
+  auto e = trim(header(req, "x-santokit-env"));
   if (!p.empty() && p != env.project)
     throw Error(Code::Forbidden, "X-Santokit-Project does not match the credential's project");
   if (!e.empty() && e != env.env)
@@ -59,8 +65,8 @@ const ApiKeyEntry* verify_key(std::string_view key, const Snapshot& snap) {
 
 }  // namespace
 
-Principal resolve_principal(const http::Request& req, const Snapshot& snap, bool disable_auth) {
-  auto key = trim(req.header("x-santokit-api-key"));
+Principal resolve_principal(const Headers& req, const Snapshot& snap, bool disable_auth) {
+  auto key = trim(header(req, "x-santokit-api-key"));
   if (!key.empty()) {
     auto dot = key.find('.');
     if (dot == std::string_view::npos || dot == 0 || dot + 1 >= key.size())
@@ -76,15 +82,15 @@ Principal resolve_principal(const http::Request& req, const Snapshot& snap, bool
     p.env = entry->env.get();
     return p;
   }
-  auto auth = trim(req.header("authorization"));
+  auto auth = trim(header(req, "authorization"));
   if (iequals_prefix(auth, "bearer ") && !trim(auth.substr(7)).empty())
     throw Error(Code::Unauthorized,
                 "end-user access tokens are not accepted by this Bridge yet; use an API key");
-  auto hp = trim(req.header("x-santokit-project"));
-  auto he = trim(req.header("x-santokit-env"));
+  auto hp = trim(header(req, "x-santokit-project"));
+  auto he = trim(header(req, "x-santokit-env"));
   if (!hp.empty() && !he.empty()) {
     std::string cookie_name = "stk_access_" + std::string(hp) + "_" + std::string(he) + "=";
-    auto cookies = req.header("cookie");
+    auto cookies = header(req, "cookie");
     if (cookies.find(cookie_name) != std::string_view::npos)
       throw Error(Code::Unauthorized,
                   "end-user access tokens are not accepted by this Bridge yet; use an API key");

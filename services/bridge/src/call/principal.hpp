@@ -2,10 +2,10 @@
 // Credential resolution (spec bridge-crud §3): which caller, which roles, which project/env. The principal
 // is the pipeline's only notion of "who": API keys now, end-user tokens later fill the same struct.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "release/snapshot.hpp"
-#include "stk/http/server.hpp"
 
 namespace stk::bridge {
 
@@ -19,10 +19,13 @@ struct Principal {
   bool all_access = false;          // STK_DISABLE_AUTH: every rule check is bypassed (development only)
 };
 
+// Request headers as the HTTP server hands them over (names lowercased).
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
 // Applies the slot precedence (X-Santokit-Api-Key > Authorization: Bearer > cookie) and the context rules.
 // 401 when no credential or an invalid one; 403 when a hint header contradicts the binding; 503 when no
 // release cache exists yet. `disable_auth` (STK_DISABLE_AUTH) admits callers without credentials to the env
 // named by the hint headers, with every role.
-Principal resolve_principal(const http::Request& req, const Snapshot& snap, bool disable_auth);
+Principal resolve_principal(const Headers& headers, const Snapshot& snap, bool disable_auth);
 
 }  // namespace stk::bridge

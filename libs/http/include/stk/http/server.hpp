@@ -54,8 +54,10 @@ struct ServerOptions {
   uint16_t port = 0;                         // 0 = pick a free port (see Server::port())
   int threads = 1;                           // worker threads (thread-per-core)
   size_t max_body_bytes = 10 * 1024 * 1024;  // larger body -> 413 envelope, connection closed
-  int idle_timeout_seconds = 75;             // keep-alive idle limit (checked once a second)
-  size_t max_header_bytes = 64 * 1024;       // request line + headers; larger -> 400 envelope, closed
+  bool body_limit_is_bad_request =
+      false;                            // answer 400 BAD_REQUEST instead (the Bridge: spec bridge-crud §12)
+  int idle_timeout_seconds = 75;        // keep-alive idle limit (checked once a second)
+  size_t max_header_bytes = 64 * 1024;  // request line + headers; larger -> 400 envelope, closed
   // Load shedding: at most this many requests per worker handed to the handler and not yet answered;
   // beyond it the server answers 503 SERVICE_UNAVAILABLE with Retry-After: 1 without calling the handler.
   // 0 = unlimited (the Hub, whose long-polls stay in flight for long).
