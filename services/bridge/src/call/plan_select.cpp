@@ -35,10 +35,9 @@ std::vector<std::string> requested_columns(const nlohmann::ordered_json* sel, co
 }
 
 // Builds the expand tree from dotted paths; each hop is authorized with its own select rule.
-std::vector<std::pair<std::string, ExpandNode>> expand_tree(const nlohmann::ordered_json* ex,
-                                                            const EnvRelease& env, const TableView& root,
-                                                            const Principal& who, const Limits& limits) {
-  std::vector<std::pair<std::string, ExpandNode>> roots;
+std::vector<ExpandChild> expand_tree(const nlohmann::ordered_json* ex, const EnvRelease& env,
+                                     const TableView& root, const Principal& who, const Limits& limits) {
+  std::vector<ExpandChild> roots;
   if (!ex || ex->is_null()) return roots;
   if (!ex->is_array()) bad("'expand' must be an array of relation names, e.g. [\"author\", \"author.team\"]");
   for (const auto& e : *ex) {
@@ -74,8 +73,8 @@ std::vector<std::pair<std::string, ExpandNode>> expand_tree(const nlohmann::orde
         if (!n.rule)
           throw Error(Code::Forbidden, "expand '" + hop + "': no rule grants select on " +
                                            n.target->table->name + " to this caller");
-        level->emplace_back(hop, std::move(n));
-        node = &level->back().second;
+        level->push_back(ExpandChild{hop, std::move(n)});
+        node = &level->back().node;
       }
       table = node->target;
       level = &node->children;

@@ -13,8 +13,7 @@ std::vector<std::string> readable_columns(const TableView& table, const Compiled
 }
 
 std::string row_json_sql(const TableView& table, const std::string& alias,
-                         const std::vector<std::string>& columns,
-                         const std::vector<std::pair<std::string, ExpandNode>>& children,
+                         const std::vector<std::string>& columns, const std::vector<ExpandChild>& children,
                          const Principal& who, SqlBuilder& b, int& next_alias) {
   std::vector<std::pair<std::string, std::string>> fields;  // key, SQL value
   fields.reserve(columns.size() + children.size());

@@ -11,18 +11,23 @@
 
 namespace stk::bridge {
 
+struct ExpandChild;
 struct ExpandNode {
   const Relation* relation = nullptr;
   const TableView* target = nullptr;
-  const CompiledRule* rule = nullptr;                        // the caller's select rule on the target
-  std::vector<std::pair<std::string, ExpandNode>> children;  // in request order
+  const CompiledRule* rule = nullptr;  // the caller's select rule on the target
+  std::vector<ExpandChild> children;   // in request order
+};
+// A named hop (std::pair<std::string, ExpandNode> would need ExpandNode complete inside itself).
+struct ExpandChild {
+  std::string name;
+  ExpandNode node;
 };
 
 // `columns` are projected from `alias`; `children` add one key each. Aliases for nested lookups are taken
 // from `next_alias` (e1, e2, ...).
 std::string row_json_sql(const TableView& table, const std::string& alias,
-                         const std::vector<std::string>& columns,
-                         const std::vector<std::pair<std::string, ExpandNode>>& children,
+                         const std::vector<std::string>& columns, const std::vector<ExpandChild>& children,
                          const Principal& who, SqlBuilder& b, int& next_alias);
 
 // Columns of `table` the rule lets the caller read, in table order (PK first).
