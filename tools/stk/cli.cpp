@@ -213,6 +213,7 @@ void register_all(Cli& cli) {
   register_audit(cli);
   register_org(cli);
   register_version(cli);
+  register_dev(cli);
 }
 
 }  // namespace stk::cli

@@ -19,5 +19,6 @@ void register_apikey(Cli& cli);       // apikey create|list|revoke
 void register_audit(Cli& cli);        // audit list
 void register_org(Cli& cli);          // org invite|members [set-role]|remove, invite accept
 void register_version(Cli& cli);      // version
+void register_dev(Cli& cli);          // dev
 
 }  // namespace stk::cli
