@@ -148,7 +148,7 @@ Hub::Hub(std::map<std::string, std::string> extra_env) {
       {"STK_HUB_HOST", "127.0.0.1"},
       {"STK_HUB_BOOTSTRAP_OWNER_EMAIL", kOwnerEmail},
       {"STK_HUB_BOOTSTRAP_OWNER_PASSWORD", kOwnerPassword},
-      {"STK_BRIDGE_TOKENS", "bridge-token-for-tests"},
+      {"STK_BRIDGE_TOKENS", kTestBridgeToken},
   };
   for (auto& [k, v] : extra_env) env[k] = v;
   std::string log_path = dir_ + "/hub.log";
@@ -206,6 +206,101 @@ void Hub::stop() {
   kill(pid_, SIGKILL);
   waitpid(pid_, &status, 0);
   pid_ = -1;
+}
+
+bool Bridge::available() {
+  return access(binary().c_str(), X_OK) == 0;
+}
+
+std::string Bridge::binary() {
+  return STK_BRIDGE_BIN;
+}
+
+Bridge::Bridge(std::string hub_url, std::map<std::string, std::string> extra_env) {
+  dir_ = make_temp_dir("stk-bridge");
+  env_ = {
+      {"STK_HUB_URL", std::move(hub_url)}, {"STK_BRIDGE_TOKEN", kTestBridgeToken},
+      {"STK_BRIDGE_HOST", "127.0.0.1"},    {"STK_BRIDGE_PORT", "0"},
+      {"STK_BRIDGE_THREADS", "2"},         {"STK_BRIDGE_CACHE_DIR", cache_dir()},
+  };
+  for (auto& [k, v] : extra_env) env_[k] = v;
+  start();
+}
+
+Bridge::~Bridge() {
+  stop();
+}
+
+void Bridge::start() {
+  if (!available()) throw std::runtime_error("santokit-bridge is not built: " + binary());
+  std::string log_path = dir_ + "/bridge-" + std::to_string(++starts_) + ".log";
+  port_ = 0;
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 2);
+    dup2(fd, 1);
+    close(fd);
+    for (const auto& [k, v] : env_) setenv(k.c_str(), v.c_str(), 1);
+    std::string bin = binary();
+    execl(bin.c_str(), bin.c_str(), nullptr);
+    _exit(127);
+  }
+  // The Bridge logs {"msg":"santokit-bridge listening",...,"port":N} once it accepts connections.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string text = read_file(log_path);
+    auto at = text.find("santokit-bridge listening");
+    if (at != std::string::npos) {
+      auto p = text.find("\"port\":", at);
+      if (p != std::string::npos) {
+        port_ = std::atoi(text.c_str() + p + 7);
+        if (port_ > 0) return;
+      }
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("santokit-bridge exited at start:\n" + text);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill();
+  throw std::runtime_error("santokit-bridge did not start within 20 s:\n" + read_file(log_path));
+}
+
+std::string Bridge::log() const {
+  std::string all;
+  for (int i = 1; i <= starts_; ++i) all += read_file(dir_ + "/bridge-" + std::to_string(i) + ".log");
+  return all;
+}
+
+void Bridge::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  kill();
+}
+
+void Bridge::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void Bridge::restart() {
+  stop();
+  start();
 }
 
 Cli::Cli(std::string hub_url, std::string cwd) : hub_url_(std::move(hub_url)), cwd_(std::move(cwd)) {

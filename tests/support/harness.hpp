@@ -30,6 +30,9 @@ std::string create_database(const std::string& name_prefix);
 // Runs SQL (simple query) against a database URL; returns rows as tab-separated lines.
 std::vector<std::string> psql(const std::string& url, const std::string& sql);
 
+// Service token shared by the test Hub (STK_BRIDGE_TOKENS) and test Bridges (STK_BRIDGE_TOKEN).
+inline constexpr const char* kTestBridgeToken = "bridge-token-for-tests";
+
 // A santokit-hub process on a free port with its own SQLite store and bootstrap owner.
 class Hub {
  public:
@@ -51,6 +54,39 @@ class Hub {
   std::string dir_;
   pid_t pid_ = -1;
   int port_ = 0;
+};
+
+// A santokit-bridge process on a free port, syncing from a Hub, with its own release cache directory.
+// stop()/kill() end the process; restart() starts it again with the same environment and cache directory
+// (possibly on another port). The Bridge's stderr goes to <dir>/bridge-<n>.log, one file per start.
+class Bridge {
+ public:
+  // True when the santokit-bridge binary has been built.
+  static bool available();
+  static std::string binary();
+
+  explicit Bridge(std::string hub_url, std::map<std::string, std::string> extra_env = {});
+  ~Bridge();
+  Bridge(const Bridge&) = delete;
+  Bridge& operator=(const Bridge&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  bool running() const { return pid_ > 0; }
+  std::string log() const;  // everything every start of this Bridge wrote to stderr
+  void stop();              // SIGTERM + wait (SIGKILL after 5 s)
+  void kill();              // SIGKILL + wait
+  void restart();           // stop() if running, then start again (same env, same cache dir)
+  const std::string& dir() const { return dir_; }
+  std::string cache_dir() const { return dir_ + "/cache"; }
+
+ private:
+  void start();
+  std::string dir_;
+  std::map<std::string, std::string> env_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int starts_ = 0;
 };
 
 // Runs `stk` against a Hub with its own config dir (credentials) and working directory.
