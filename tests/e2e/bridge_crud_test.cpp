@@ -193,6 +193,8 @@ TEST_F(BridgeCrud, InsertValidatesEveryType) {
       {"cover", "\"not base64 !!\""},
       {"genre", "[\"sf\"]"},
       {"isbn", "{}"},
+      {"pages", "3000000000"},               // beyond a 32-bit int
+      {"sold", "\"99999999999999999999\""},  // beyond a 64-bit bigint
   };
   for (const auto& c : cases) {
     std::string body =

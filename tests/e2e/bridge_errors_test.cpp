@@ -123,17 +123,30 @@ TEST_F(BridgeErrors, OtherConstraintViolationsAreBadRequest) {
   EXPECT_ERROR(s().remove("admin", "authors", OJ{{"id", author_id}}), 400, "BAD_REQUEST");
   // Not null (the Bridge may catch it before SQL; either way 400).
   EXPECT_ERROR(s().insert("admin", "counters", J(R"({"grp": "x", "batch": "@T"})", t)), 400, "BAD_REQUEST");
-  // A NUL character cannot be stored in text: a data error, 400, not 500.
-  auto nul = s().insert("admin", "books", J(R"({"title": "a\u0000b", "batch": "@T"})", t));
-  EXPECT_EQ(nul.status, 400) << nul.describe();
+  // A JSON value PostgreSQL's jsonb refuses (\u0000): a data error, 400, not 500.
+  auto js = s().insert("admin", "books", J(R"({"title": "j", "meta": {"k": "a\u0000b"}, "batch": "@T"})", t));
+  EXPECT_ERROR(js, 400, "BAD_REQUEST");
   // Messages never leak connection details.
-  for (const auto& r : {fk, nul}) {
+  for (const auto& r : {fk, js}) {
     EXPECT_FALSE(contains(r.raw, "postgres://")) << r.raw;
     EXPECT_FALSE(contains(r.raw, s().db_url.substr(s().db_url.rfind('/') + 1))) << r.raw;  // database name
   }
   EXPECT_EQ(s().sql("SELECT title, coalesce(author_id, '-') = '" + author_id +
                     "' FROM books WHERE batch = '" + t + "'"),
             V{"ok\tt"});
+}
+
+TEST_F(BridgeErrors, NulCharactersAreRejectedNotTruncated) {
+  auto t = tag();
+  // PostgreSQL text cannot hold U+0000: storing "a" for "a\u0000b" would silently change the value.
+  auto nul = s().insert("admin", "books", J(R"({"title": "a\u0000b", "batch": "@T"})", t));
+  EXPECT_ERROR(nul, 400, "BAD_REQUEST");
+  EXPECT_EQ(s().sql("SELECT title FROM books WHERE batch = '" + t + "'"), V{});
+  // Nor may a filter value lose its tail: "x\u0000y" must not match a row titled "x".
+  ASSERT_OK(s().insert("admin", "books", J(R"({"title": "x", "batch": "@T"})", t)));
+  auto where = s().select("admin", "books", J(R"({"where": {"batch": "@T", "title": "x\u0000y"}})", t));
+  EXPECT_TRUE(where.status == 400 || (where.status == 200 && where.data() == OJ::array()))
+      << where.describe();
 }
 
 TEST_F(BridgeErrors, MalformedBodies) {
@@ -148,6 +161,14 @@ TEST_F(BridgeErrors, MalformedBodies) {
     auto r = raw(body);
     EXPECT_ERROR(r, 400, "BAD_REQUEST") << "body: " << body;
   }
+}
+
+TEST_F(BridgeErrors, DeeplyNestedJsonIsRejectedAndTheBridgeSurvives) {
+  const int depth = 100000;
+  std::string nested = std::string(depth, '[') + std::string(depth, ']');
+  auto r = raw(R"({"path": "db/books/select", "params": {"where": {"title": {"$in": )" + nested + "}}}}");
+  EXPECT_ERROR(r, 400, "BAD_REQUEST");
+  EXPECT_OK(s().select("admin", "books", J(R"({"limit": 1})")));
 }
 
 TEST_F(BridgeErrors, OversizedBodyIsRejected) {

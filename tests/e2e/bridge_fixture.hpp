@@ -182,8 +182,13 @@ inline const char* kBridgePermissions = R"(tables:
     update: { roles: [admin] }
     delete: { roles: [admin] }
   tickets:
-    select: { roles: [admin] }
-    insert: { roles: [admin] }
+    select:
+      - roles: [authenticated]
+      - roles: [admin]
+    insert:
+      - roles: [admin]
+      - roles: [writer]
+        columns: [subject]
   docs:
     select:
       - roles: [admin]

@@ -123,6 +123,22 @@ TEST_F(BridgePermissions, WritingADisallowedColumnIsForbiddenAndNamesIt) {
   EXPECT_EQ(upd_ok.data()[0]["title"], "w2");
 }
 
+TEST_F(BridgePermissions, ClientSuppliedPrimaryKeyIsSubjectToColumnPermissions) {
+  // tickets: generate client; writer may insert [subject] only.
+  auto r = s().insert("writer", "tickets", J(R"({"id": 9101, "subject": "s"})"));
+  EXPECT_ERROR(r, 403, "FORBIDDEN");
+  EXPECT_TRUE(contains(r.message(), "id")) << r.message();
+  EXPECT_EQ(s().sql("SELECT count(*) FROM tickets WHERE id = 9101"), V{"0"});
+  ASSERT_OK(s().insert("admin", "tickets", J(R"({"id": 9101, "subject": "s"})")));
+}
+
+TEST_F(BridgePermissions, AuthenticatedNeverMatchesAnApiKey) {
+  // tickets select: [authenticated] first (End Users only), then [admin].
+  EXPECT_ERROR(s().select("guest", "tickets"), 403, "FORBIDDEN");
+  EXPECT_ERROR(s().select("reader", "tickets"), 403, "FORBIDDEN");
+  EXPECT_OK(s().select("admin", "tickets"));
+}
+
 TEST_F(BridgePermissions, ParamsCheckOrder) {
   auto t = tag();
   // Unknown column (400) before column permissions (403) before value types (400).
