@@ -61,7 +61,7 @@ struct Config {
 };
 
 Response error_response(stk::Code code, std::string_view message, const nlohmann::json& details = nullptr) {
-  std::string rid = stk::ulid();
+  std::string rid = stk::request_id();
   Response r;
   r.status = stk::http_status(code);
   r.body = stk::error_envelope(code, message, rid, details).dump();

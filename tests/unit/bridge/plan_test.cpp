@@ -193,3 +193,24 @@ TEST(Envelope, BadBodies) {
   }
   EXPECT_TRUE(parse_call_body(R"({"path":"db/a/select","params":null})").params.empty());
 }
+
+TEST_F(Planner, NulInTextIsRejectedNotTruncated) {
+  EXPECT_EQ(code_of("db/users/insert", "{\"values\":{\"email\":\"a\\u0000b\"}}"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", "{\"where\":{\"email\":\"x\\u0000y\"}}"), Code::BadRequest);
+}
+
+TEST_F(Planner, InListCap) {
+  limits.in_max_items = 3;
+  EXPECT_NO_THROW(plan("db/users/select", R"({"where":{"age":{"$in":[1,2,3]}}})"));
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"age":{"$in":[1,2,3,4]}}})"), Code::BadRequest);
+  EXPECT_EQ(code_of("db/users/select", R"({"where":{"age":{"$notIn":[1,2,3,4]}}})"), Code::BadRequest);
+}
+
+TEST_F(Planner, CursorIsBoundToItsOrder) {
+  auto by_title = plan("db/posts/select", R"({"orderBy":{"title":"asc"},"limit":2,"after":null})");
+  std::string cursor = encode_cursor(by_title.cursor_order, R"(["a", "1"])");
+  J ok = {{"orderBy", {{"title", "asc"}}}, {"limit", 2}, {"after", cursor}};
+  EXPECT_NO_THROW(plan_call(*rel, parse_route("db/posts/select"), ok, as({"admin"}), limits));
+  J other = {{"orderBy", {{"title", "desc"}}}, {"limit", 2}, {"after", cursor}};
+  EXPECT_THROW(plan_call(*rel, parse_route("db/posts/select"), other, as({"admin"}), limits), Error);
+}

@@ -166,8 +166,10 @@ void BridgeApp::call(http::Request& req, std::string_view path, nlohmann::ordere
   struct Shape {
     bool affected, want_count, want_cursor;
     int64_t page_limit, row_cap;
+    std::string cursor_order;
   };
-  Shape shape{st.affected, st.want_count, st.want_cursor, st.page_limit, st.row_cap};
+  Shape shape{st.affected,   st.want_count, st.want_cursor,
+              st.page_limit, st.row_cap,    std::move(st.cursor_order)};
   const size_t max_response = config_.limits.response_body_max_bytes;
   pool->query(
       st.sql, std::move(st.params),
@@ -216,7 +218,7 @@ void BridgeApp::call(http::Request& req, std::string_view path, nlohmann::ordere
             if (!first) body += ",";
             body += "\"nextCursor\":";
             if (shape.page_limit > 0 && rows == shape.page_limit && !r.is_null(0, 2))
-              body += "\"" + encode_cursor(r.value(0, 2)) + "\"";
+              body += "\"" + encode_cursor(shape.cursor_order, r.value(0, 2)) + "\"";
             else
               body += "null";
           }

@@ -30,6 +30,7 @@ struct Statement {
   bool want_cursor = false;  // meta.nextCursor (keyset mode)
   int64_t page_limit = -1;   // explicit limit (a full page gets a cursor)
   int64_t row_cap = -1;      // unlimited select: more rows than this ⇒ 400
+  std::string cursor_order;  // keyset: the sort keys ("title:asc,id:asc") a cursor is bound to
 };
 
 // Validates everything (spec §4 steps 5–8, in order) and plans the statement. Throws stk::Error with the
@@ -38,6 +39,8 @@ Statement plan_call(const EnvRelease& env, const Route& route, const nlohmann::o
                     const Principal& who, const Limits& limits);
 
 // Keyset cursors: the last row's sort key values (text or null), opaque to clients (base64url JSON).
-std::string encode_cursor(std::string_view json_array_text);
+// The cursor names the sort keys it was made for, so a cursor reused with another orderBy is a 400, never a
+// silently wrong page.
+std::string encode_cursor(std::string_view order, std::string_view json_array_text);
 
 }  // namespace stk::bridge

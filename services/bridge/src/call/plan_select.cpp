@@ -104,10 +104,15 @@ std::vector<SortKey> order_keys(const nlohmann::ordered_json* ob, const TableVie
   return keys;
 }
 
-std::vector<std::optional<std::string>> decode_cursor(const std::string& cursor, size_t expected) {
+std::vector<std::optional<std::string>> decode_cursor(const std::string& cursor, const std::string& order,
+                                                      size_t expected) {
   auto raw = base64url_decode(cursor);
-  nlohmann::json arr = raw ? nlohmann::json::parse(*raw, nullptr, false) : nlohmann::json();
-  if (!raw || arr.is_discarded() || !arr.is_array() || arr.size() != expected)
+  size_t nl = raw ? raw->find('\n') : std::string::npos;
+  if (nl == std::string::npos || raw->substr(0, nl) != order)
+    bad("'after' is not a cursor of this query; pass meta.nextCursor of the previous page with the same "
+        "orderBy");
+  nlohmann::json arr = nlohmann::json::parse(raw->substr(nl + 1), nullptr, false);
+  if (arr.is_discarded() || !arr.is_array() || arr.size() != expected)
     bad("'after' is not a cursor of this query; pass meta.nextCursor of the previous page with the same "
         "orderBy");
   std::vector<std::optional<std::string>> out;
@@ -173,8 +178,11 @@ Statement plan_select(const EnvRelease& env, const TableView& t, const CompiledR
   if (!cond.empty()) where = "(" + cond + ")";
   if (!filter.empty()) where += (where.empty() ? "" : " AND ") + ("(" + filter + ")");
   const std::string total_where = where;
+  if (after)
+    for (const auto& k : keys)
+      st.cursor_order += (st.cursor_order.empty() ? "" : ",") + k.column + (k.desc ? ":desc" : ":asc");
   if (after && !after->is_null()) {
-    auto values = decode_cursor(after->get<std::string>(), keys.size());
+    auto values = decode_cursor(after->get<std::string>(), st.cursor_order, keys.size());
     std::string ks;
     for (size_t i = 0; i < keys.size(); ++i) {
       std::string term;
@@ -228,8 +236,11 @@ Statement plan_select(const EnvRelease& env, const TableView& t, const CompiledR
   return st;
 }
 
-std::string encode_cursor(std::string_view json_array_text) {
-  return base64url_encode(json_array_text);
+std::string encode_cursor(std::string_view order, std::string_view json_array_text) {
+  std::string raw(order);
+  raw += '\n';
+  raw += json_array_text;
+  return base64url_encode(raw);
 }
 
 }  // namespace stk::bridge

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "stk/core/error.hpp"
 #include "stk/sql/ident.hpp"
 
 namespace stk::bridge {
@@ -14,7 +15,11 @@ struct SqlBuilder {
   std::vector<std::optional<std::string>> params;
 
   // Adds a parameter and returns its number ($n).
+  // PostgreSQL text cannot hold NUL and libpq passes parameters as C strings: a NUL would silently cut the
+  // value, so it is rejected (400) instead.
   int add(std::optional<std::string> value) {
+    if (value && value->find('\0') != std::string::npos)
+      throw Error(Code::BadRequest, "text values cannot contain the NUL character (\\u0000)");
     params.push_back(std::move(value));
     return int(params.size());
   }

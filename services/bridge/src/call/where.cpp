@@ -22,7 +22,7 @@ void require_comparable(const ColumnType& c, const std::string& op) {
 }
 
 std::string comparison(const ColumnType& c, const std::string& ref, const std::string& op,
-                       const nlohmann::ordered_json& operand, SqlBuilder& b) {
+                       const nlohmann::ordered_json& operand, const Limits& limits, SqlBuilder& b) {
   static const std::pair<const char*, const char*> kOps[] = {{"$eq", "="},   {"$ne", "<>"}, {"$gt", ">"},
                                                              {"$gte", ">="}, {"$lt", "<"},  {"$lte", "<="}};
   const char* sql_op = nullptr;
@@ -43,6 +43,9 @@ std::string comparison(const ColumnType& c, const std::string& ref, const std::s
     if (c.type == "bytes") bad("operator " + op + " is not supported on bytes column '" + c.name + "'");
     if (!operand.is_array() || operand.empty())
       bad("operator " + op + " on '" + c.name + "' needs a non-empty array");
+    if (int(operand.size()) > limits.in_max_items)
+      bad("operator " + op + " on '" + c.name + "' takes at most " + std::to_string(limits.in_max_items) +
+          " items");
     std::vector<std::string> items;
     items.reserve(operand.size());
     for (const auto& v : operand) {
@@ -100,13 +103,13 @@ std::string where_sql(const nlohmann::ordered_json& where, const model::Table& t
     const std::string ref = col_ref(alias, key);
     if (v.is_object()) {
       if (v.empty()) bad("empty operator object for column '" + key + "'");
-      for (const auto& [op, operand] : v.items()) add(comparison(*c, ref, op, operand, b));
+      for (const auto& [op, operand] : v.items()) add(comparison(*c, ref, op, operand, limits, b));
     } else if (v.is_null()) {
       bad("'where' shorthand null for column '" + key + "' is not allowed; use {\"$isNull\": true}");
     } else if (v.is_array()) {
       bad("'where' shorthand array for column '" + key + "' is not allowed; use {\"$in\": [...]}");
     } else {
-      add(comparison(*c, ref, "$eq", v, b));
+      add(comparison(*c, ref, "$eq", v, limits, b));
     }
   }
   return out;
