@@ -169,6 +169,20 @@ TEST(HttpServer, ManyPipelinedRequestsInOneWrite) {
   }
 }
 
+TEST(HttpServer, OversizedBodyCanAnswer400) {
+  // The Bridge's spec answers an oversized body with 400 BAD_REQUEST (bridge-crud §12).
+  ServerOptions o;
+  o.max_body_bytes = 1024;
+  o.body_limit_is_bad_request = true;
+  TestServer s([&](Request&&, Respond respond) { respond(text("ok")); }, o);
+  Client c(s.url());
+  auto r = c.request("POST", "/call", {}, std::string(4096, 'x'));
+  EXPECT_EQ(r.status, 400);
+  auto j = json::parse(r.body);
+  EXPECT_EQ(j["error"]["code"], "BAD_REQUEST");
+  EXPECT_EQ(j["error"]["message"], "request body exceeds 1024 bytes");
+}
+
 TEST(HttpServer, OversizedBodyGets413AndClose) {
   ServerOptions o;
   o.max_body_bytes = 1024;
@@ -186,7 +200,7 @@ TEST(HttpServer, OversizedBodyGets413AndClose) {
   auto j = json::parse(r.body);
   EXPECT_EQ(j["error"]["code"], "PAYLOAD_TOO_LARGE");
   EXPECT_EQ(j["error"]["message"], "request body exceeds 1024 bytes");
-  EXPECT_EQ(j["error"]["requestId"].get<std::string>().size(), 26u);
+  EXPECT_EQ(j["error"]["requestId"].get<std::string>().size(), 36u);  // a UUID, like every requestId
   EXPECT_EQ(r.header("connection"), "close");
   EXPECT_EQ(r.header("x-request-id"), j["error"]["requestId"].get<std::string>());
   EXPECT_EQ(calls.load(), 0);
