@@ -372,44 +372,25 @@ nlohmann::json HubApp::bridge_state() {
 
 void HubApp::long_poll_bridge_state(http::Request& req, http::Respond respond, RequestContext& ctx) {
   (void)ctx;
-  auto answer = [this](const std::string& inm, const http::Respond& respond) -> bool {
-    auto state = bridge_state();
-    std::string etag = etag_of(crypto::sha256_hex(canonical_dump(state)).substr(0, 32));
-    if (etag == inm) return false;
-    http::Response r = json_response(200, state);
-    r.headers.emplace_back("ETag", etag);
-    respond(std::move(r));
-    return true;
-  };
-  std::string inm(req.header("if-none-match"));
-  if (answer(inm, respond)) return;
-  auto wait = wait_of(req, config_.long_poll_max_seconds);
-  auto unchanged = [inm](const http::Respond& respond) {
-    http::Response r;
-    r.status = 304;
-    r.headers.emplace_back("ETag", inm);
-    respond(std::move(r));
-  };
-  if (wait.count() == 0) return unchanged(respond);
-  feed_.wait(Feed::kAnyTopic, wait, [this, answer, unchanged, inm, respond](bool) {
-    workers_->post([answer, unchanged, inm, respond] {
-      try {
-        if (!answer(inm, respond)) unchanged(respond);
-      } catch (const std::exception&) {
-        respond(json_response(503, error_envelope(Code::Unavailable, "hub store unavailable", "")));
-      }
-    });
-  });
+  long_poll_document(req, std::move(respond), Feed::kAnyTopic, [this] { return bridge_state(); });
 }
 
 void HubApp::long_poll_keys(http::Request& req, http::Respond respond, RequestContext& ctx,
                             const std::string& project, const std::string& env) {
   (void)ctx;
-  auto answer = [this, project, env](const std::string& inm, const http::Respond& respond) -> bool {
-    auto keys = tenancy_.api_key_digests(project, env);
-    std::string etag = etag_of(crypto::sha256_hex(canonical_dump(keys)).substr(0, 32));
+  long_poll_document(req, std::move(respond), "apikeys:" + project + "/" + env,
+                     [this, project, env] { return tenancy_.api_key_digests(project, env); });
+}
+
+// A JSON document whose ETag is a hash of its content: 200 at once when it differs from If-None-Match,
+// otherwise parked on `topic` until a bump (200 if it changed) or the wait ends (304).
+void HubApp::long_poll_document(http::Request& req, http::Respond respond, const std::string& topic,
+                                std::function<nlohmann::json()> document) {
+  auto answer = [document](const std::string& inm, const http::Respond& respond) -> bool {
+    auto doc = document();
+    std::string etag = etag_of(crypto::sha256_hex(canonical_dump(doc)).substr(0, 32));
     if (etag == inm) return false;
-    http::Response r = json_response(200, keys);
+    http::Response r = json_response(200, doc);
     r.headers.emplace_back("ETag", etag);
     respond(std::move(r));
     return true;
@@ -424,7 +405,7 @@ void HubApp::long_poll_keys(http::Request& req, http::Respond respond, RequestCo
     respond(std::move(r));
   };
   if (wait.count() == 0) return unchanged(respond);
-  feed_.wait("apikeys:" + project + "/" + env, wait, [this, answer, unchanged, inm, respond](bool) {
+  feed_.wait(topic, wait, [this, answer, unchanged, inm, respond](bool) {
     workers_->post([answer, unchanged, inm, respond] {
       try {
         if (!answer(inm, respond)) unchanged(respond);

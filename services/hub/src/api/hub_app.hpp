@@ -42,6 +42,8 @@ class HubApp {
                          const std::string& project, const std::string& env);
   void long_poll_bridge_state(http::Request& req, http::Respond respond, RequestContext& ctx);
   nlohmann::json bridge_state();
+  void long_poll_document(http::Request& req, http::Respond respond, const std::string& topic,
+                          std::function<nlohmann::json()> document);
   void long_poll_keys(http::Request& req, http::Respond respond, RequestContext& ctx,
                       const std::string& project, const std::string& env);
   bool bridge_token_ok(const http::Request& req) const;
