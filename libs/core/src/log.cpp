@@ -13,6 +13,7 @@ namespace stk::log {
 namespace {
 std::atomic<int> g_level{int(Level::Info)};
 std::atomic<bool> g_pretty{false};
+std::atomic<bool> g_stdout{false};
 std::mutex g_mu;
 const char* name(Level l) {
   switch (l) {
@@ -44,6 +45,18 @@ void init_from_env() {
   if (const char* v = std::getenv("STK_LOG_FORMAT")) g_pretty = std::string(v) == "pretty";
 }
 
+void set_sink(Sink s) {
+  g_stdout = s == Sink::Stdout;
+}
+
+bool pretty() {
+  return g_pretty.load(std::memory_order_relaxed);
+}
+
+const char* level_name(Level l) {
+  return name(l);
+}
+
 bool enabled(Level l) {
   return int(l) >= g_level.load(std::memory_order_relaxed);
 }
@@ -62,9 +75,44 @@ void write(Level l, std::string_view msg, const nlohmann::json& fields) {
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   line.push_back('\n');
+  write_lines(line);
+}
+
+void write_lines(std::string_view lines) {
+  std::FILE* f = g_stdout.load(std::memory_order_relaxed) ? stdout : stderr;
   std::lock_guard lock(g_mu);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  std::fwrite(lines.data(), 1, lines.size(), f);
+  std::fflush(f);
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else if (c < 0x80) {
+      out += char(c);
+    } else {
+      // Copy a well-formed UTF-8 sequence; anything else becomes U+FFFD.
+      size_t n = c >= 0xf5 ? 0 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+      bool ok = n > 0 && i + n <= s.size();
+      for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+      if (ok) {
+        out.append(s.substr(i, n));
+        i += n - 1;
+      } else {
+        out += "\xef\xbf\xbd";
+      }
+    }
+  }
+  out += '"';
 }
 
 std::string redact_url(std::string_view url) {

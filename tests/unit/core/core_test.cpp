@@ -84,3 +84,15 @@ TEST(Errors, EnvelopeAndStatus) {
 TEST(Log, RedactUrlDropsCredentials) {
   EXPECT_EQ(log::redact_url("postgres://u:secret@db:5432/app?sslmode=require"), "postgres://***@db:5432/app");
 }
+
+TEST(Log, JsonStringEscapingMatchesAJsonParser) {
+  static const char kRaw[] = "a\"b\\c\n\t\x01 é 日本 \xff\xc3";
+  const std::string raw(kRaw, sizeof kRaw - 1);
+  std::string out;
+  log::append_json_string(out, raw);
+  auto parsed = nlohmann::json::parse(out);  // throws on invalid JSON or invalid UTF-8
+  const std::string back = parsed.get<std::string>();
+  EXPECT_EQ(back.substr(0, 9), std::string("a\"b\\c\n\t\x01 ", 9));
+  EXPECT_NE(back.find("é 日本"), std::string::npos);
+  EXPECT_NE(back.find("\xef\xbf\xbd"), std::string::npos);  // the invalid bytes became U+FFFD
+}

@@ -1,5 +1,6 @@
 #pragma once
-// Structured logging: one JSON object per line on stderr ({"ts","level","msg",...fields}).
+// Structured logging: one JSON object per line ({"ts","level","msg",...fields}) on stderr, or on stdout for
+// the services (spec sdk-mcp-observability §6: `set_sink(Sink::Stdout)` in santokit-hub / santokit-bridge).
 // STK_LOG_LEVEL = debug|info|warn|error (default info); STK_LOG_FORMAT = json|pretty (default json).
 // Never pass secrets, tokens, API keys or DB URLs as fields: `redact_url` exists for the rare case a URL
 // must be mentioned (it keeps scheme, host and database only).
@@ -12,8 +13,12 @@ namespace stk::log {
 
 enum class Level { Debug = 0, Info = 1, Warn = 2, Error = 3 };
 
+enum class Sink { Stderr, Stdout };
+
 void init_from_env();
+void set_sink(Sink s);
 bool enabled(Level l);
+bool pretty();  // STK_LOG_FORMAT=pretty
 void write(Level l, std::string_view msg, const nlohmann::json& fields = nlohmann::json::object());
 
 inline void debug(std::string_view m, const nlohmann::json& f = nlohmann::json::object()) {
@@ -30,5 +35,11 @@ inline void error(std::string_view m, const nlohmann::json& f = nlohmann::json::
 }
 
 std::string redact_url(std::string_view url);
+
+// For hot paths that build their JSON lines by hand: appends `s` as a JSON string literal (quotes included;
+// invalid UTF-8 bytes become U+FFFD), and writes complete, newline-terminated lines in one write.
+void append_json_string(std::string& out, std::string_view s);
+void write_lines(std::string_view lines);
+const char* level_name(Level l);
 
 }  // namespace stk::log
