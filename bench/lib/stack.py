@@ -352,9 +352,11 @@ def build(build_dir, targets=BENCH_TARGETS, src=REPO, no_build=False, build_type
 
 
 def limits_yaml(api_key=0, api_key_burst=0, per="1m"):
-    """config/limits.yaml of the project (format decided for the rate limiter: requests 0 = unlimited)."""
-    return (f"rateLimits:\n  apiKey: {{ requests: {api_key}, per: {per}, burst: {api_key_burst} }}\n"
-            f"  endUser: {{ requests: 0, per: 1m, burst: 0 }}\n  ip: {{ requests: 0, per: 1m, burst: 0 }}\n")
+    """config/limits.yaml of the project (format decided for the rate limiter: requests 0 = unlimited; burst
+    omitted = requests)."""
+    burst = f", burst: {api_key_burst}" if api_key and api_key_burst else ""
+    return (f"rateLimits:\n  apiKey: {{ requests: {api_key}, per: {per}{burst} }}\n"
+            "  endUser: { requests: 0, per: 1m }\n  ip: { requests: 0, per: 1m }\n")
 
 
 class Hub:
