@@ -338,12 +338,14 @@ class Worker {
       auto now = Clock::now();
       if (now >= stop_at_) break;
       tick(now);
-      int wait_ms = 10;
-      if (rate_ > 0 && (idle_available() || backlog_.empty())) {
-        auto until = std::chrono::duration_cast<std::chrono::milliseconds>(next_due_ - now).count();
-        wait_ms = int(std::clamp<int64_t>(until, 0, 10));
-      }
-      int n = ::epoll_wait(ep_, events, 512, wait_ms);
+      // Sleep until the next open-loop send is due (nanosecond timeout: with epoll_wait's milliseconds a 1 ms
+      // interval either spins or sends late), at most 10 ms (the tick follows stages and timeouts).
+      int64_t wait_ns = 10'000'000;
+      if (rate_ > 0 && (idle_available() || backlog_.empty()))
+        wait_ns = std::clamp<int64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(next_due_ - now).count(), 0, wait_ns);
+      timespec ts{time_t(wait_ns / 1'000'000'000), long(wait_ns % 1'000'000'000)};
+      int n = ::epoll_pwait2(ep_, events, 512, &ts, nullptr);
       for (int i = 0; i < n; ++i) {
         Conn& c = conns_[events[i].data.u32];
         if (c.fd < 0) continue;
@@ -406,6 +408,31 @@ class Worker {
     if (rate > 0 && rate_ <= 0) next_due_ = now;  // entering an open-loop stage
     target_ = target;
     rate_ = rate;
+    if (now >= next_scan_) {  // the connection scan is O(connections): every 10 ms, not on every wake-up
+      next_scan_ = now + std::chrono::milliseconds(10);
+      scan(now);
+    }
+    if (rate_ > 0) {
+      auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate_));
+      size_t cap = size_t(std::max(1000.0, rate_ * 5));
+      while (next_due_ <= now) {
+        backlog_.push_back(next_due_);
+        next_due_ += interval;
+        if (backlog_.size() > cap) {
+          backlog_.pop_front();
+          ++second(now).dropped;
+          if (now >= measure_from_) ++result.dropped;
+        }
+      }
+      dispatch(now);
+    } else {
+      backlog_.clear();
+    }
+  }
+
+  // Follows the target: opens missing connections (after their retry pause), closes surplus idle ones; in
+  // closed loop starts idle connections, in open loop lists them; times requests out.
+  void scan(Clock::time_point now) {
     int open_now = 0;
     if (rate_ > 0) idle_.clear();
     for (size_t i = 0; i < conns_.size(); ++i) {
@@ -431,22 +458,6 @@ class Worker {
     Second& s = second(now);
     s.connections = std::max(s.connections, open_now);
     s.target = target_;
-    if (rate_ > 0) {
-      auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate_));
-      size_t cap = size_t(std::max(1000.0, rate_ * 5));
-      while (next_due_ <= now) {
-        backlog_.push_back(next_due_);
-        next_due_ += interval;
-        if (backlog_.size() > cap) {
-          backlog_.pop_front();
-          ++second(now).dropped;
-          if (now >= measure_from_) ++result.dropped;
-        }
-      }
-      dispatch(now);
-    } else {
-      backlog_.clear();
-    }
   }
 
   void dispatch(Clock::time_point now) {
@@ -665,7 +676,7 @@ class Worker {
   std::vector<Conn> conns_;
   int target_ = 0;
   double rate_ = 0;
-  Clock::time_point next_due_;
+  Clock::time_point next_due_, next_scan_;
   std::deque<Clock::time_point> backlog_;
   std::vector<int> idle_;
   std::string head_, body_;
