@@ -175,6 +175,7 @@ J build_apply_body(const ApplyRequest& req, const model::ProjectFiles& files) {
            {"schema", schema},
            {"permissions", files.permissions ? J(*files.permissions) : J(nullptr)},
            {"storage", files.storage ? J(*files.storage) : J(nullptr)},
+           {"limits", files.limits ? J(*files.limits) : J(nullptr)},
            {"logics", logics}};
 }
 

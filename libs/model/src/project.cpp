@@ -53,6 +53,7 @@ ProjectFiles read_project_dir(const std::string& root_str) {
     out.permissions = read_file(root / "config" / "permissions.yaml");
   }
   if (is_file(root / "config" / "storage.yaml")) out.storage = read_file(root / "config" / "storage.yaml");
+  if (is_file(root / "config" / "limits.yaml")) out.limits = read_file(root / "config" / "limits.yaml");
   const fs::path logics_dir = root / "logics";
   if (fs::is_directory(logics_dir, ec)) {
     for (auto it = fs::recursive_directory_iterator(logics_dir); it != fs::recursive_directory_iterator();
@@ -165,6 +166,7 @@ Project load_project(const ProjectFiles& files, const LoadOptions& options, Diag
   if (files.permissions) {
     p.permissions = load_permissions("config/permissions.yaml", *files.permissions, p.schema, diags);
   }
+  if (files.limits) p.limits = load_limits("config/limits.yaml", *files.limits, diags);
   for (const auto& [name, content] : files.logics) {
     if (!detail::check_utf8("logics/" + name + ".sql", content, diags)) continue;  // cannot go into a release
     p.logics[name] = load_logic(name, content, diags);

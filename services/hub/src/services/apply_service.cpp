@@ -52,6 +52,7 @@ model::ProjectFiles files_from_request(const nlohmann::json& body) {
   };
   files.permissions = text_or_null("permissions");
   files.storage = text_or_null("storage");
+  files.limits = text_or_null("limits");
   if (const auto* logics = field(body, "logics"); logics && !logics->is_null()) {
     if (!logics->is_object())
       throw Error(Code::BadRequest, "field 'logics' must be an object of name -> content");
@@ -480,10 +481,14 @@ nlohmann::json ApplyService::apply(const nlohmann::json& body, RequestContext& c
     // 5. Release + pointer.
     if (do_release) {
       ReleaseContent content{
-          project,      env,
-          ref,          nlohmann::json::parse(model::schema_to_ir_by_connection(loaded.schema).dump()),
-          compiled,     loaded.storage,
-          loaded.logics};
+          project,
+          env,
+          ref,
+          nlohmann::json::parse(model::schema_to_ir_by_connection(loaded.schema).dump()),
+          compiled,
+          loaded.storage,
+          loaded.logics,
+          loaded.limits ? model::limits_to_json(*loaded.limits) : nlohmann::ordered_json(nullptr)};
       auto built = build_release(content);
       bool created = releases_.store_release(built, content, ctx.actor().id);
       bool moved = releases_.activate(project, env, built.release_id, "apply", ctx.actor().id);

@@ -13,6 +13,7 @@ BuiltRelease build_release(const ReleaseContent& c) {
                               {"permissions", c.permissions},
                               {"storage", c.storage},
                               {"logics", c.logics}};
+  if (!c.limits.is_null()) digest_input["limits"] = c.limits;
   BuiltRelease out;
   out.digest = crypto::sha256_hex(canonical_dump(digest_input));
   OrderedJson payload = {{"releaseId", nullptr},
@@ -23,6 +24,7 @@ BuiltRelease build_release(const ReleaseContent& c) {
                          {"schema", {{"irByConnection", c.ir_by_connection}}},
                          {"permissions", c.permissions},
                          {"config", {{"storage", c.storage}, {"logics", c.logics}}}};
+  if (!c.limits.is_null()) payload["config"]["limits"] = c.limits;
   payload.erase("releaseId");
   // releaseId = rel_ + first 26 chars of lowercase base32 SHA-256 of the canonical JSON (spec hub §2).
   out.release_id = "rel_" + base32_lower(crypto::sha256(canonical_dump(payload))).substr(0, 26);

@@ -20,6 +20,9 @@ struct ReleaseContent {
   nlohmann::ordered_json permissions;       // compiled permissions
   nlohmann::ordered_json storage;
   nlohmann::ordered_json logics;
+  // config/limits.yaml in its release form (model::limits_to_json); null when the project has no such file,
+  // and then left out of the release so that releases without it keep their ids.
+  nlohmann::ordered_json limits;
 };
 
 struct BuiltRelease {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "stk/model/diagnostics.hpp"
+#include "stk/model/limits.hpp"
 #include "stk/model/permissions.hpp"
 #include "stk/model/schema.hpp"
 
@@ -23,6 +24,7 @@ struct ProjectFiles {
   std::vector<SourceFile> schema;             // schema/*.yaml|*.yml (not recursive), sorted by path
   std::optional<std::string> permissions;     // config/permissions.yaml
   std::optional<std::string> storage;         // config/storage.yaml
+  std::optional<std::string> limits;          // config/limits.yaml
   std::map<std::string, std::string> logics;  // logic name ("orders/list") -> file content
 };
 
@@ -41,6 +43,7 @@ struct LoadOptions {
 struct Project {
   Schema schema;
   Permissions permissions;
+  std::optional<Limits> limits;  // config/limits.yaml when present
   nlohmann::json storage = nlohmann::json::object();  // parsed config/storage.yaml (shape not validated yet)
   // The same document with map order kept (storage `policies` are ordered: first matching pattern wins).
   nlohmann::ordered_json storage_ordered = nlohmann::ordered_json::object();
