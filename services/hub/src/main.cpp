@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   stk::log::init_from_env();
+  stk::log::set_sink(stk::log::Sink::Stdout);  // spec sdk-mcp-observability §6
   // Block SIGINT/SIGTERM in every thread (they inherit the mask) and wait for them here, in main only.
   sigset_t signals;
   sigemptyset(&signals);

@@ -1,6 +1,8 @@
 #include "api/hub_app.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <set>
 
 #include "api/worker_pool.hpp"
 #include "stk/core/error.hpp"
@@ -69,6 +71,55 @@ std::vector<std::string> split_path(const std::string& path) {
     i = j + 1;
   }
   return out;
+}
+
+// The `path` label of a request (spec sdk-mcp-observability §5: the route template, never the raw URL, so a
+// caller cannot mint series). Keep in step with dispatch() and internal().
+std::string route_template(const std::string& path) {
+  static const std::set<std::string, std::less<>> kRoutes = {"/api/apikeys/create",
+                                                             "/api/apikeys/list",
+                                                             "/api/apikeys/revoke",
+                                                             "/api/apply",
+                                                             "/api/audit",
+                                                             "/api/auth/login",
+                                                             "/api/auth/logout",
+                                                             "/api/auth/whoami",
+                                                             "/api/connections",
+                                                             "/api/connections/set",
+                                                             "/api/connections/show",
+                                                             "/api/connections/test",
+                                                             "/api/envs",
+                                                             "/api/invites/accept",
+                                                             "/api/org/invite",
+                                                             "/api/org/members",
+                                                             "/api/org/members/set-role",
+                                                             "/api/org/remove",
+                                                             "/api/project/invite",
+                                                             "/api/project/members",
+                                                             "/api/project/members/set-role",
+                                                             "/api/project/remove",
+                                                             "/api/projects",
+                                                             "/api/releases",
+                                                             "/api/releases/current",
+                                                             "/api/releases/promote",
+                                                             "/api/releases/rollback",
+                                                             "/api/schema/snapshot",
+                                                             "/health",
+                                                             "/healthz",
+                                                             "/internal/healthz",
+                                                             "/readyz",
+                                                             "/version",
+                                                             "/metrics",
+                                                             "/internal/releases/current",
+                                                             "/internal/bridge/state"};
+  if (kRoutes.count(path)) return path;
+  auto parts = split_path(path);
+  if (parts.size() == 3 && parts[0] == "api" && parts[1] == "releases") return "/api/releases/{id}";
+  if (parts.size() == 3 && parts[0] == "internal" && parts[1] == "releases") return "/internal/releases/{id}";
+  if (parts.size() == 4 && parts[0] == "internal" &&
+      (parts[1] == "releases" || parts[1] == "apikeys" || parts[1] == "connections"))
+    return "/internal/" + parts[1] + "/{project}/{env}";
+  return "unknown";
 }
 
 std::string etag_of(const std::string& v) {
@@ -142,14 +193,32 @@ void HubApp::handle(http::Request&& req_in, http::Respond respond_in) {
   // Every response gets X-Request-Id and one log line.
   http::Respond respond = [respond_in = std::move(respond_in), req, ctx, started](http::Response r) {
     r.headers.emplace_back("X-Request-Id", ctx->request_id);
-    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const bool probe = req->path == "/healthz" || req->path == "/readyz" || req->path == "/metrics" ||
+                       req->path == "/internal/healthz" || req->path == "/health";
+    if (!probe) {  // probes and scrapes would drown the request series and the log
+      const std::string route = route_template(req->path);
+      const std::string_view method = req->method.size() <= 7 ? std::string_view(req->method) : "other";
+      auto& m = hub_metrics();
+      m.requests.labels({method, route, metrics::status_class(r.status)}).inc();
+      m.request_duration.labels({method, route}).observe(seconds);
+    }
+    // One line per request (spec sdk-mcp-observability §6); /internal/keys bodies and tokens never appear.
     nlohmann::json fields = {{"requestId", ctx->request_id},
-                             {"method", req->method},
-                             {"path", req->path},
+                             {"method", req->method.substr(0, 16)},
+                             {"path", req->path.substr(0, 200)},
                              {"status", r.status},
-                             {"durationMs", std::round(ms * 100) / 100}};
-    if (ctx->op) fields["actorId"] = ctx->op->id;
-    log::info("request", fields);
+                             {"durationMs", std::round(seconds * 1e5) / 100}};
+    if (ctx->op) {
+      fields["actorId"] = ctx->op->id;
+      fields["actorType"] = "operator";
+    } else if (req->path.rfind("/internal/", 0) == 0) {
+      fields["actorType"] = "bridge";
+    }
+    if (probe)
+      log::debug("request completed", fields);
+    else
+      log::info("request completed", fields);
     respond_in(std::move(r));
   };
   workers_->post([this, req, ctx, respond]() mutable {
@@ -174,6 +243,12 @@ void HubApp::dispatch(http::Request& req, http::Respond& respond, RequestContext
   if (m == "GET" && p == "/readyz") {
     bool up = store_->ping();
     return ok({{"ok", up}}, up ? 200 : 503);
+  }
+  if (m == "GET" && p == "/metrics") {
+    http::Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = render_metrics();
+    return respond(std::move(r));
   }
   if (m == "GET" && p == "/version")
     return ok({{"version", STK_VERSION}, {"build", "release"}, {"commitSha", STK_COMMIT_SHA}});
@@ -264,6 +339,40 @@ void HubApp::dispatch(http::Request& req, http::Respond& respond, RequestContext
     return ok({{"items", items}});
   }
   throw Error(Code::NotFound, "no route for " + m + " " + p);
+}
+
+std::string HubApp::render_metrics() {
+  std::string out = hub_metrics().registry.render();
+  metrics::TextWriter w(out);
+  // Capacity gauges read from the store at scrape time (spec §5): tables per connection as last applied, and
+  // active API keys per project/env.
+  const std::string_view pec[] = {"project", "env", "connection"};
+  const std::string_view pe[] = {"project", "env"};
+  std::string tables, keys;
+  metrics::TextWriter tw(tables), kw(keys);
+  for (const auto& [project, created] : store_->projects()) {
+    (void)created;
+    for (const auto& env : store_->envs(project)) {
+      for (const auto& conn : store_->applied_connections(project, env.name)) {
+        auto applied = store_->applied_schema(project, env.name, conn);
+        if (!applied) continue;
+        auto ir = nlohmann::json::parse(applied->ir, nullptr, false);
+        const double n = ir.is_object() && ir.contains("tables") ? double(ir["tables"].size()) : 0;
+        const std::string_view values[] = {project, env.name, conn};
+        tw.sample("stk_hub_tables_per_connection", pec, values, n);
+      }
+      double active = 0;
+      for (const auto& k : store_->api_keys(project, env.name)) active += k.status == "active";
+      const std::string_view values[] = {project, env.name};
+      kw.sample("stk_hub_api_keys_per_project", pe, values, active);
+    }
+  }
+  w.begin("stk_hub_tables_per_connection", "Tables in each connection's last applied schema",
+          metrics::Type::Gauge);
+  out += tables;
+  w.begin("stk_hub_api_keys_per_project", "Active API keys per project and env", metrics::Type::Gauge);
+  out += keys;
+  return out;
 }
 
 void HubApp::internal(http::Request& req, http::Respond& respond, RequestContext& ctx) {

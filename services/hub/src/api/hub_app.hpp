@@ -11,6 +11,7 @@
 #include "services/auth_service.hpp"
 #include "services/config.hpp"
 #include "services/feed.hpp"
+#include "services/hub_metrics.hpp"
 #include "services/promotion_service.hpp"
 #include "services/release_service.hpp"
 #include "services/tenancy_service.hpp"
@@ -47,6 +48,7 @@ class HubApp {
   void long_poll_keys(http::Request& req, http::Respond respond, RequestContext& ctx,
                       const std::string& project, const std::string& env);
   bool bridge_token_ok(const http::Request& req) const;
+  std::string render_metrics();  // GET /metrics
 
   HubConfig config_;
   std::unique_ptr<Store> store_;

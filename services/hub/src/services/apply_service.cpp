@@ -4,6 +4,7 @@
 #include <chrono>
 #include <set>
 
+#include "services/hub_metrics.hpp"
 #include "services/validate.hpp"
 #include "stk/cel/cel.hpp"
 #include "stk/core/error.hpp"
@@ -346,6 +347,12 @@ nlohmann::json ApplyService::apply(const nlohmann::json& body, RequestContext& c
                   "unknown step '" + s + "' in 'only': use schema, permissions and/or release");
   if (only.empty()) only = kSteps;
   const bool dry_run = optional_bool(body, "dryRun");
+  auto count_apply = [&](std::string_view result) {
+    auto& m = hub_metrics();
+    m.schema_applies.labels({project, env, result}).inc();
+    m.schema_apply_duration.labels({project, env})
+        .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  };
   const bool force = optional_bool(body, "force");
   const bool no_schema_apply = optional_bool(body, "noSchemaApply");
   const bool do_schema = only.count("schema") > 0;
@@ -491,6 +498,7 @@ nlohmann::json ApplyService::apply(const nlohmann::json& body, RequestContext& c
           loaded.limits ? model::limits_to_json(*loaded.limits) : nlohmann::ordered_json(nullptr)};
       auto built = build_release(content);
       bool created = releases_.store_release(built, content, ctx.actor().id);
+      if (created) hub_metrics().releases_created.labels({project, env}).inc();
       bool moved = releases_.activate(project, env, built.release_id, "apply", ctx.actor().id);
       steps["release"] = created ? "created" : "reused";
       response["releaseId"] = built.release_id;
@@ -515,9 +523,11 @@ nlohmann::json ApplyService::apply(const nlohmann::json& body, RequestContext& c
                                  {"env", env},
                                  {"durationMs", ms_since(started)},
                                  {"statements", ddl_statements}});
+    if (!dry_run) count_apply("success");
     return response;
   } catch (const Error& e) {
     audit_failure(e);
+    if (!dry_run) count_apply("failure");
     throw;
   }
 }

@@ -1,5 +1,6 @@
 #include "services/audit_log.hpp"
 
+#include "services/hub_metrics.hpp"
 #include "stk/core/log.hpp"
 #include "stk/core/time.hpp"
 
@@ -26,17 +27,23 @@ void AuditLog::record(AuditEntry e) {
   {
     std::lock_guard lock(mu_);
     queue_.push_back(std::move(row));
+    recorded_.push_back(Clock::now());
     wake = queue_.size() >= batch_;
   }
   if (wake) cv_.notify_one();
 }
 
-void AuditLog::write_batch(std::deque<AuditRow>& rows) {
+void AuditLog::write_batch(std::deque<AuditRow>& rows, std::deque<Clock::time_point>& recorded) {
   if (rows.empty()) return;
   std::vector<AuditRow> v(std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
   rows.clear();
   try {
     store_.insert_audit(v);
+    auto& m = hub_metrics();
+    const auto now = Clock::now();
+    for (auto t : recorded)
+      m.audit_write_duration.labels().observe(std::chrono::duration<double>(now - t).count());
+    m.audit_entries.labels().inc(v.size());
   } catch (const std::exception& e) {
     // The store is the only durable place; report loudly with what was lost (no details: they may be large).
     log::error("audit log write failed", {{"entries", v.size()}, {"error", e.what()}});
@@ -46,11 +53,13 @@ void AuditLog::write_batch(std::deque<AuditRow>& rows) {
 void AuditLog::flush() {
   std::lock_guard wl(write_mu_);
   std::deque<AuditRow> rows;
+  std::deque<Clock::time_point> recorded;
   {
     std::lock_guard lock(mu_);
     rows.swap(queue_);
+    recorded.swap(recorded_);
   }
-  write_batch(rows);
+  write_batch(rows, recorded);
 }
 
 void AuditLog::run() {

@@ -2,6 +2,7 @@
 // Append-only audit log, written in batches (seed §5.3): entries queue in memory and a writer thread flushes
 // every 100 ms or at 100 entries, whichever comes first. stop() (and the destructor) flush what is queued, so
 // a clean shutdown loses nothing. Entries never carry secrets, tokens, URLs or key material.
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -33,7 +34,8 @@ class AuditLog {
 
  private:
   void run();
-  void write_batch(std::deque<AuditRow>& rows);
+  using Clock = std::chrono::steady_clock;
+  void write_batch(std::deque<AuditRow>& rows, std::deque<Clock::time_point>& recorded);
 
   Store& store_;
   int flush_ms_;
@@ -42,6 +44,7 @@ class AuditLog {
   std::mutex write_mu_;
   std::condition_variable cv_;
   std::deque<AuditRow> queue_;
+  std::deque<Clock::time_point> recorded_;  // when each queued entry was recorded (write latency metric)
   bool stopping_ = false;
   std::thread writer_;
 };

@@ -107,6 +107,7 @@ class Family {
   // Finds or creates the series; `values` pair with the family's label names, in order.
   Series& labels(std::initializer_list<std::string_view> values);
   Series& labels(std::span<const std::string_view> values);
+  Series& labels() { return labels(std::span<const std::string_view>()); }  // a family without labels
 
   std::string_view name() const { return name_; }
 
