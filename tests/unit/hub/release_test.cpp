@@ -6,7 +6,7 @@ using namespace stk::hub;
 
 namespace {
 ReleaseContent sample(const std::string& ref) {
-  ReleaseContent c{"shop", "dev", ref, nullptr, nullptr, nullptr, nullptr};
+  ReleaseContent c{"shop", "dev", ref, nullptr, nullptr, nullptr, nullptr, nullptr};
   c.ir_by_connection = {{"main", {{"version", 1}, {"tables", {{"b", 1}, {"a", 2}}}}}};
   c.permissions = {{"version", 1}, {"tables", nlohmann::ordered_json::object()}};
   c.storage = nlohmann::ordered_json::object();
