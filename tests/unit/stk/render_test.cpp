@@ -54,7 +54,7 @@ TEST(StkApply, RequestBody) {
       body.dump(),
       R"({"project":"shop","env":"dev","ref":"9f3c2e1","only":["schema","release"],"dryRun":true,)"
       R"("force":false,"noSchemaApply":true,"schema":[{"path":"schema/catalog.yaml","content":"version: 1\ntables: {}"}],)"
-      R"("permissions":"tables: {}","storage":null,"logics":{"orders/list":"---\nauth: public\n---\nSELECT 1"}})");
+      R"("permissions":"tables: {}","storage":null,"limits":null,"logics":{"orders/list":"---\nauth: public\n---\nSELECT 1"}})");
   req.only.clear();
   EXPECT_EQ(build_apply_body(req, files)["only"].dump(), R"(["schema","permissions","release"])");
 }
