@@ -16,6 +16,17 @@ int64_t bounded(const char* name, int64_t fallback, int64_t lo, int64_t hi) {
   return v;
 }
 
+limits::RateSpec rate_setting(const char* name, limits::RateSpec fallback) {
+  const std::string text = env_or(name, "");
+  if (text.empty()) return fallback;
+  auto spec = limits::parse_rate_setting(text);
+  if (!spec || spec->requests > 1'000'000'000)
+    throw Error(Code::BadRequest, std::string(name) +
+                                      " must be a number of requests per minute (0 = unlimited) or "
+                                      "'<requests>/<period>' like 100/1s, 1000/1m or 5000/1h");
+  return *spec;
+}
+
 }  // namespace
 
 BridgeConfig BridgeConfig::from_env() {
@@ -40,6 +51,12 @@ BridgeConfig BridgeConfig::from_env() {
   l.where_max_conditions = int(bounded("STK_WHERE_MAX_CONDITIONS", l.where_max_conditions, 1, 10000));
   l.request_body_max_bytes = size_t(bounded("STK_REQUEST_BODY_MAX_SIZE_MB", 10, 1, 1024)) << 20;
   l.response_body_max_bytes = size_t(bounded("STK_RESPONSE_BODY_MAX_SIZE_MB", 50, 1, 4096)) << 20;
+  auto& rl = c.rate_limits;
+  rl.api_key = rate_setting("STK_RATE_LIMIT_PER_API_KEY", rl.api_key);
+  rl.end_user = rate_setting("STK_RATE_LIMIT_PER_END_USER", rl.end_user);
+  rl.ip = rate_setting("STK_RATE_LIMIT_PER_IP", rl.ip);
+  c.redis_url = env_or("STK_REDIS_URL", "");
+  c.redis_sync_interval_ms = int(bounded("STK_REDIS_SYNC_INTERVAL_MS", c.redis_sync_interval_ms, 10, 10000));
   return c;
 }
 

@@ -1,7 +1,10 @@
 #pragma once
 // santokit-bridge configuration, read once from the environment (docs/configuration.md).
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "limits/rate_limiter.hpp"
 
 namespace stk::bridge {
 
@@ -29,6 +32,13 @@ struct BridgeConfig {
   size_t max_inflight_per_worker = 4096;            // STK_BRIDGE_MAX_INFLIGHT_PER_WORKER ⇒ 503 beyond
   bool disable_auth = false;                        // STK_DISABLE_AUTH (development only)
   Limits limits;
+  // Rate limits: env defaults for the limiters a project's config/limits.yaml does not set
+  // (STK_RATE_LIMIT_PER_API_KEY / _PER_END_USER / _PER_IP: "N" per minute or "N/<Ns|Nm|Nh>", 0 = off).
+  limits::RateLimitDefaults rate_limits;
+  std::string redis_url;             // STK_REDIS_URL: cluster-wide rate limits (never logged: may hold a password)
+  int redis_sync_interval_ms = 100;  // STK_REDIS_SYNC_INTERVAL_MS
+  // Built by main from the above; null = no rate limiting (unit tests that do not need it).
+  std::shared_ptr<limits::RateLimiter> rate_limiter;
 
   static BridgeConfig from_env();  // throws stk::Error(BadRequest) naming the bad variable
 };

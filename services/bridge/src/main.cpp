@@ -7,6 +7,7 @@
 
 #include "api/bridge_app.hpp"
 #include "config.hpp"
+#include "limits/redis_sync.hpp"
 #include "release/release_cache.hpp"
 #include "stk/core/error.hpp"
 #include "stk/core/log.hpp"
@@ -30,6 +31,10 @@ Configuration is read from the environment (docs/configuration.md has the full l
   STK_BRIDGE_MAX_STALE         seconds without the Hub before answering 503 (default 3600)
   STK_MAX_EXPAND_DEPTH, STK_SELECT_MAX_ROWS, STK_WHERE_MAX_CONDITIONS, STK_REQUEST_BODY_MAX_SIZE_MB,
   STK_RESPONSE_BODY_MAX_SIZE_MB, STK_QUERY_TIMEOUT_SECONDS    request limits (spec defaults 3, 10000, 50, 10, 50, 30)
+  STK_RATE_LIMIT_PER_API_KEY, STK_RATE_LIMIT_PER_END_USER, STK_RATE_LIMIT_PER_IP
+                               requests per minute, or N/<Ns|Nm|Nh> (defaults 1000, 100, 0; 0 = unlimited);
+                               a project's config/limits.yaml overrides them
+  STK_REDIS_URL                redis://[:password@]host:port[/db]: rate limits shared by every Bridge
   STK_DISABLE_AUTH             true = no credential checks (development only; never in production)
   STK_LOG_LEVEL / STK_LOG_FORMAT    debug|info|warn|error / json|pretty
 )";
@@ -62,6 +67,18 @@ int main(int argc, char** argv) {
       stk::log::warn("STK_DISABLE_AUTH is on: every caller gets every permission. Development only.");
     if (config.bridge_token.empty())
       stk::log::warn("STK_BRIDGE_TOKEN is not set: the Hub will not hand out database URLs to this Bridge");
+    std::optional<stk::bridge::limits::RedisTarget> redis;
+    if (!config.redis_url.empty()) {
+      redis = stk::bridge::limits::parse_redis_url(config.redis_url);
+      if (!redis)
+        throw stk::Error(stk::Code::BadRequest,
+                         "STK_REDIS_URL must look like redis://[:password@]host[:port][/db]");
+    }
+    config.rate_limiter = std::make_shared<stk::bridge::limits::RateLimiter>(
+        stk::bridge::limits::RateLimiter::Options{config.rate_limits, 1'000'000, redis.has_value()});
+    stk::bridge::limits::RateLimitSync rate_sync(*config.rate_limiter,
+                                                 {redis, config.redis_sync_interval_ms, 1000});
+    rate_sync.start();
     stk::bridge::ReleaseCache cache;
     stk::bridge::HubSync sync(config, cache);
     sync.start();
@@ -86,12 +103,14 @@ int main(int argc, char** argv) {
                                                  {"port", int(server.port())},
                                                  {"threads", config.threads},
                                                  {"hub", stk::log::redact_url(config.hub_url)},
+                                                 {"redis", redis ? redis->describe() : "off"},
                                                  {"version", STK_VERSION}});
     int sig = 0;
     sigwait(&signals, &sig);
     stk::log::info("santokit-bridge shutting down");
     server.stop();
     sync.stop();
+    rate_sync.stop();
     return 0;
   } catch (const stk::Error& e) {
     stk::log::error(e.what());

@@ -7,6 +7,7 @@
 #include "call/plan.hpp"
 #include "call/principal.hpp"
 #include "call/request.hpp"
+#include "limits/rate_limiter.hpp"
 #include "stk/core/error.hpp"
 #include "stk/core/ids.hpp"
 #include "stk/core/log.hpp"
@@ -41,6 +42,8 @@ http::Response json_response(int status, std::string body, const std::string& ri
 http::Response error_response(const Error& e, const std::string& rid) {
   auto r = json_response(e.status(), error_envelope(e.code(), e.what(), rid).dump(), rid);
   if (e.code() == Code::Unavailable) r.headers.emplace_back("Retry-After", "1");
+  if (auto* rl = dynamic_cast<const limits::RateLimitExceeded*>(&e))
+    r.headers.emplace_back("Retry-After", std::to_string(rl->retry_after_seconds));
   return r;
 }
 
@@ -146,6 +149,12 @@ void BridgeApp::call(http::Request& req, std::string_view path, nlohmann::ordere
     throw Error(Code::Unavailable,
                 "the release cache is older than STK_BRIDGE_MAX_STALE and the Hub is unreachable");
   Principal who = resolve_principal(req.headers, *snap, config_.disable_auth);
+  if (config_.rate_limiter) {  // IP, then API key / end user (429 + Retry-After; docs/configuration.md)
+    auto d = config_.rate_limiter->check_request(who.env->limits, who.env->project, who.env->env,
+                                                 req.remote_ip, who.kind == Principal::Kind::EndUser, who.id,
+                                                 limits::RateLimiter::now_ns());
+    if (!d.allowed) throw limits::RateLimitExceeded(d);
+  }
   Statement st = plan_call(*who.env, route, params, who, config_.limits);
   auto url = who.env->db_urls.find(st.connection);
   if (url == who.env->db_urls.end())

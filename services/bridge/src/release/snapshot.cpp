@@ -54,7 +54,12 @@ std::shared_ptr<const EnvRelease> compile_release(const nlohmann::ordered_json& 
     rel->env = payload.at("env").get<std::string>();
     rel->release_id = payload.at("releaseId").get<std::string>();
     rel->schema = model::schema_from_ir(payload.at("schema").at("irByConnection"));
+    if (auto cfg = payload.find("config"); cfg != payload.end() && cfg->is_object() && cfg->contains("limits"))
+      rel->limits = model::limits_from_json(nlohmann::json::parse((*cfg)["limits"].dump()));
   } catch (const nlohmann::json::exception& e) {
+    throw Error(Code::Internal, std::string("release payload is malformed: ") + e.what());
+  } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const Error*>(&e)) throw;
     throw Error(Code::Internal, std::string("release payload is malformed: ") + e.what());
   }
   for (const auto& t : rel->schema.tables) {

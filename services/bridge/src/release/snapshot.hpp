@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "stk/cel/cel.hpp"
+#include "stk/model/limits.hpp"
 #include "stk/model/schema.hpp"
 
 namespace stk::bridge {
@@ -47,6 +48,7 @@ struct EnvRelease {
   model::Schema schema;
   std::unordered_map<std::string, TableView> tables;
   std::map<std::string, std::string> db_urls;  // connection name -> URL (never logged)
+  model::Limits limits;  // config/limits.yaml (rate limits); an unset limiter uses the Bridge's env default
   const TableView* table(const std::string& name) const {
     auto it = tables.find(name);
     return it == tables.end() ? nullptr : &it->second;
