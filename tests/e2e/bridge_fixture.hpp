@@ -286,13 +286,21 @@ struct Reply {
 class BridgeStack {
  public:
   struct Options {
+    // A constructor (not an aggregate) so suites can pass just the first fields.
+    Options(std::map<std::string, std::string> env = {}, std::vector<std::string> k = {}, std::string limits = "")
+        : bridge_env(std::move(env)), keys(std::move(k)), limits_yaml(std::move(limits)) {}
     std::map<std::string, std::string> bridge_env;  // extra Bridge environment (limits)
     std::vector<std::string> keys;                  // API keys to create (names of bridge_key_roles())
+    std::string limits_yaml = {};                   // config/limits.yaml of the project ("" = no such file)
   };
 
   explicit BridgeStack(Options o) : keys_wanted_(std::move(o.keys)) {
     write_file(project_dir + "/schema/library.yaml", kBridgeSchema);
     write_file(project_dir + "/config/permissions.yaml", kBridgePermissions);
+    if (!o.limits_yaml.empty()) write_file(project_dir + "/config/limits.yaml", o.limits_yaml);
+    // The suites send hundreds of requests per key within seconds, beyond the product default (1000 per
+    // minute per API key): off unless a suite sets it (bridge_limits_test.cpp tests the limits).
+    o.bridge_env.emplace("STK_RATE_LIMIT_PER_API_KEY", "0");
     cli.login(Hub::kOwnerEmail, Hub::kOwnerPassword);
     must(cli({"project", "create", "lib"}), "project create");
     must(cli({"context", "set", "--project", "lib", "--env", "dev"}), "context set");

@@ -1,8 +1,11 @@
 #include "harness.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -301,6 +304,108 @@ void Bridge::kill() {
 void Bridge::restart() {
   stop();
   start();
+}
+
+bool RedisServer::available() {
+  return access(binary().c_str(), X_OK) == 0;
+}
+
+std::string RedisServer::binary() {
+  const char* env = std::getenv("STK_TEST_REDIS_SERVER");
+  return env && *env ? env : "/usr/bin/redis-server";
+}
+
+namespace {
+
+int free_tcp_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(fd);
+    throw std::runtime_error("cannot find a free port");
+  }
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool tcp_accepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(uint16_t(port));
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+RedisServer::RedisServer(std::string password) : password_(std::move(password)) {
+  if (!available()) throw std::runtime_error("redis-server is not installed: " + binary());
+  dir_ = make_temp_dir("stk-redis");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    port_ = free_tcp_port();
+    std::vector<std::string> args = {binary(), "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                     "--save", "",       "--appendonly",        "no",     "--dir",
+                                     dir_};
+    if (!password_.empty()) {
+      args.push_back("--requirepass");
+      args.push_back(password_);
+    }
+    const std::string log_path = dir_ + "/redis.log";
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (tcp_accepts(port_)) return;
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        break;  // port taken meanwhile, or a bad argument: try again, then report
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    stop();
+  }
+  throw std::runtime_error("redis-server did not start:\n" + read_file(dir_ + "/redis.log"));
+}
+
+RedisServer::~RedisServer() {
+  stop();
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+std::string RedisServer::url() const {
+  return "redis://" + (password_.empty() ? std::string() : ":" + password_ + "@") +
+         "127.0.0.1:" + std::to_string(port_) + "/0";
+}
+
+void RedisServer::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
 }
 
 Cli::Cli(std::string hub_url, std::string cwd) : hub_url_(std::move(hub_url)), cwd_(std::move(cwd)) {

@@ -89,6 +89,30 @@ class Bridge {
   int starts_ = 0;
 };
 
+// A private redis-server (/usr/bin/redis-server, or $STK_TEST_REDIS_SERVER) on a free port: no persistence,
+// its own temp dir, optional password. Killed by stop() or the destructor.
+class RedisServer {
+ public:
+  static bool available();
+  static std::string binary();
+
+  explicit RedisServer(std::string password = "");
+  ~RedisServer();
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+
+  int port() const { return port_; }
+  // redis://[:password@]127.0.0.1:<port>/0
+  std::string url() const;
+  bool running() const { return pid_ > 0; }
+  void stop();  // SIGKILL + wait (a crash, as far as the Bridges can tell)
+
+ private:
+  std::string dir_, password_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
 // Runs `stk` against a Hub with its own config dir (credentials) and working directory.
 class Cli {
  public:
