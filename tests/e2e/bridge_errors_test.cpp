@@ -300,9 +300,10 @@ TEST_F(BridgeErrors, InjectionAttemptsAreInert) {
 TEST_F(BridgeErrors, HealthEndpoints) {
   auto h = s().http("GET", "/healthz", "");
   EXPECT_EQ(h.status, 200) << h.describe();
-  EXPECT_JSON_EQ(h.body, J(R"({"status": "ok"})"));
+  EXPECT_EQ(h.raw, R"({"ok":true})");  // exactly this body (spec sdk-mcp-observability §4)
   auto r = s().http("GET", "/readyz", "");
   EXPECT_EQ(r.status, 200) << r.describe();
+  EXPECT_EQ(r.raw, R"({"ok":true})");
 }
 
 }  // namespace

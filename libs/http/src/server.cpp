@@ -555,6 +555,12 @@ void Connection::dispatch() {
     // load shedding: answer at once instead of queueing without bound
     Response r = error_response(stk::Code::Unavailable, "server overloaded; retry later");
     r.headers.emplace_back("Retry-After", "1");
+    if (w_.cfg->options.on_shed) {
+      try {
+        w_.cfg->options.on_shed(req);
+      } catch (const std::exception&) {  // counting must never break the answer
+      }
+    }
     in_handler_ = true;  // deliver without recursing into process(); the caller's loop goes on
     deliver(std::move(r));
     in_handler_ = false;

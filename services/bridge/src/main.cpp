@@ -15,7 +15,8 @@
 #include "sync/hub_sync.hpp"
 
 namespace {
-const char* kHelp = R"(santokit-bridge — Santokit data plane (POST /call, REST aliases, health)
+const char* kHelp =
+    R"(santokit-bridge — Santokit data plane (POST /call, REST aliases, /healthz, /readyz, /metrics)
 
 Usage: santokit-bridge [--help] [--version]
 
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   stk::log::init_from_env();
+  stk::log::set_sink(stk::log::Sink::Stdout);  // spec sdk-mcp-observability §6
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -83,6 +85,7 @@ int main(int argc, char** argv) {
     stk::bridge::HubSync sync(config, cache);
     sync.start();
     stk::bridge::BridgeApp app(config, cache);
+    app.attach(sync);
     stk::http::ServerOptions opts;
     opts.host = config.host;
     opts.port = uint16_t(config.port);
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
     opts.max_body_bytes = config.limits.request_body_max_bytes;
     opts.body_limit_is_bad_request = true;
     opts.max_inflight_per_worker = config.max_inflight_per_worker;
+    opts.on_shed = [&app](const stk::http::Request& req) { app.request_shed(req); };
     stk::http::Server* server_ptr = nullptr;
     opts.on_worker_start = [&](int w) { app.worker_started(w, server_ptr->worker_context(w)); };
     opts.on_worker_stop = [&](int w) { app.worker_stopped(w); };

@@ -3,6 +3,8 @@
 #include "stk/cel/ast.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <utility>
 
 #include "stk/core/error.hpp"
 
@@ -28,6 +30,19 @@ bool uses_auth_sub(const cel::Expr& e) {
   return false;
 }
 
+// Time spent choosing rules and binding their conditions on this thread
+// (stk_bridge_permission_eval_duration).
+thread_local uint64_t tl_permission_ns = 0;
+
+struct PermissionClock {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  ~PermissionClock() {
+    tl_permission_ns += uint64_t(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started)
+            .count());
+  }
+};
+
 const CompiledRule& allow_all() {
   static const CompiledRule r;
   return r;
@@ -35,7 +50,12 @@ const CompiledRule& allow_all() {
 
 }  // namespace
 
+uint64_t take_permission_eval_ns() {
+  return std::exchange(tl_permission_ns, 0);
+}
+
 const CompiledRule* select_rule(const TableView& table, const std::string& op, const Principal& who) {
+  PermissionClock clock;
   if (who.all_access) return &allow_all();
   auto it = table.ops.find(op);
   if (it == table.ops.end()) return nullptr;
@@ -75,6 +95,7 @@ std::string pg_array_literal(const std::vector<std::string>& items) {
 std::string condition_sql(const CompiledRule& rule, const model::Table& table, const Principal& who,
                           SqlBuilder& b) {
   if (!rule.condition) return "";
+  PermissionClock clock;
   cel::Lowered l;
   try {
     l = cel::lower(*rule.condition, table, b.next());

@@ -1,6 +1,7 @@
 #pragma once
 // Permission rules at request time (spec bridge-crud §8.2, §9; DESIGN Decision 3): "first role match wins",
 // the rule's own errors (400), and its condition bound to the caller as a SQL predicate.
+#include <cstdint>
 #include <string>
 
 #include "call/principal.hpp"
@@ -21,6 +22,10 @@ const CompiledRule& require_rule(const TableView& table, const std::string& op, 
 // when the rule has none.
 std::string condition_sql(const CompiledRule& rule, const model::Table& table, const Principal& who,
                           SqlBuilder& b);
+
+// Nanoseconds this thread spent in select_rule and condition_sql since the last call (then resets): the
+// permission-evaluation time of the request being planned.
+uint64_t take_permission_eval_ns();
 
 // A PostgreSQL array literal ({"a","b"}) for text parameters.
 std::string pg_array_literal(const std::vector<std::string>& items);

@@ -179,6 +179,7 @@ void HubSync::run() {
       warned = true;
     }
     hub_ok_ = ok;
+    if (!ok) poll_failures_.fetch_add(1, std::memory_order_relaxed);
     if (ok) {
       if (warned) log::info("hub reachable again");
       warned = false;

@@ -25,6 +25,8 @@ class HubSync {
   void start();
   void stop();
   bool hub_reachable() const { return hub_ok_.load(); }
+  // Failed polls since start (stk_bridge_hub_poll_failures_total).
+  uint64_t poll_failures() const { return poll_failures_.load(std::memory_order_relaxed); }
 
  private:
   void run();
@@ -40,6 +42,7 @@ class HubSync {
   std::map<std::string, std::pair<std::string, std::shared_ptr<const EnvRelease>>> compiled_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> hub_ok_{false};
+  std::atomic<uint64_t> poll_failures_{0};
   std::mutex mu_;  // guards active_ (stop() interrupts a long-poll in progress) and the backoff wait
   HubClient* active_ = nullptr;
   std::condition_variable cv_;

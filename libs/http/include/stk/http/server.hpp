@@ -62,6 +62,8 @@ struct ServerOptions {
   // beyond it the server answers 503 SERVICE_UNAVAILABLE with Retry-After: 1 without calling the handler.
   // 0 = unlimited (the Hub, whose long-polls stay in flight for long).
   size_t max_inflight_per_worker = 0;
+  // Called on the worker thread for every request shed that way (e.g. to count it); must be cheap.
+  std::function<void(const Request&)> on_shed;
 
   // Called on worker thread `worker` (0..threads-1) before it starts serving, e.g. to attach per-worker
   // state (a PostgreSQL pool) to worker_context(worker). Exceptions are logged and ignored.
