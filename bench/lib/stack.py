@@ -332,7 +332,8 @@ BENCH_TARGETS = ("santokit-hub", "santokit-bridge", "bench_bridge_load")
 
 def build(build_dir, targets=BENCH_TARGETS, src=REPO, no_build=False, build_type="Release"):
     """Configures (Release at -O2, as the deploy images build minus debug info; ccache via the top CMakeLists) and
-    builds only `targets`. Returns the binaries' paths: {"hub", "bridge", "load"}."""
+    builds only `targets`. Returns the binaries' absolute paths: {"hub", "bridge", "load"}."""
+    build_dir = os.path.abspath(build_dir)  # servers run with their work dir as cwd
     if not no_build:
         log(f"building {', '.join(targets)} in {build_dir} ({build_type})")
         cmd = ["cmake", "-S", src, "-B", build_dir, "-G", "Ninja", f"-DCMAKE_BUILD_TYPE={build_type}"]
