@@ -287,7 +287,8 @@ class BridgeStack {
  public:
   struct Options {
     // A constructor (not an aggregate) so suites can pass just the first fields.
-    Options(std::map<std::string, std::string> env = {}, std::vector<std::string> k = {}, std::string limits = "")
+    Options(std::map<std::string, std::string> env = {}, std::vector<std::string> k = {},
+            std::string limits = "")
         : bridge_env(std::move(env)), keys(std::move(k)), limits_yaml(std::move(limits)) {}
     std::map<std::string, std::string> bridge_env;  // extra Bridge environment (limits)
     std::vector<std::string> keys;                  // API keys to create (names of bridge_key_roles())

@@ -35,7 +35,7 @@ struct BridgeConfig {
   // Rate limits: env defaults for the limiters a project's config/limits.yaml does not set
   // (STK_RATE_LIMIT_PER_API_KEY / _PER_END_USER / _PER_IP: "N" per minute or "N/<Ns|Nm|Nh>", 0 = off).
   limits::RateLimitDefaults rate_limits;
-  std::string redis_url;             // STK_REDIS_URL: cluster-wide rate limits (never logged: may hold a password)
+  std::string redis_url;  // STK_REDIS_URL: cluster-wide rate limits (never logged: may hold a password)
   int redis_sync_interval_ms = 100;  // STK_REDIS_SYNC_INTERVAL_MS
   // Built by main from the above; null = no rate limiting (unit tests that do not need it).
   std::shared_ptr<limits::RateLimiter> rate_limiter;

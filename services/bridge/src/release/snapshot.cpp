@@ -54,7 +54,8 @@ std::shared_ptr<const EnvRelease> compile_release(const nlohmann::ordered_json& 
     rel->env = payload.at("env").get<std::string>();
     rel->release_id = payload.at("releaseId").get<std::string>();
     rel->schema = model::schema_from_ir(payload.at("schema").at("irByConnection"));
-    if (auto cfg = payload.find("config"); cfg != payload.end() && cfg->is_object() && cfg->contains("limits"))
+    if (auto cfg = payload.find("config");
+        cfg != payload.end() && cfg->is_object() && cfg->contains("limits"))
       rel->limits = model::limits_from_json(nlohmann::json::parse((*cfg)["limits"].dump()));
   } catch (const nlohmann::json::exception& e) {
     throw Error(Code::Internal, std::string("release payload is malformed: ") + e.what());

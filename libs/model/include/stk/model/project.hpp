@@ -43,7 +43,7 @@ struct LoadOptions {
 struct Project {
   Schema schema;
   Permissions permissions;
-  std::optional<Limits> limits;  // config/limits.yaml when present
+  std::optional<Limits> limits;                       // config/limits.yaml when present
   nlohmann::json storage = nlohmann::json::object();  // parsed config/storage.yaml (shape not validated yet)
   // The same document with map order kept (storage `policies` are ordered: first matching pattern wins).
   nlohmann::ordered_json storage_ordered = nlohmann::ordered_json::object();
