@@ -56,7 +56,7 @@ class ReleaseService {
   nlohmann::json metadata(const ReleaseRow& r);
 
   Store& store_;
-  AuditLog& audit_;
+  [[maybe_unused]] AuditLog& audit_;  // kept for release audit entries (written by the callers today)
   AuthService& auth_;
   Feed& feed_;
 };
