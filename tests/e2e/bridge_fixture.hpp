@@ -519,10 +519,6 @@ inline nlohmann::json U(const OJ& j) {
 #define ASSERT_OK(reply) ASSERT_TRUE(::stk::e2e::IsOk(reply))
 #define EXPECT_OK(reply) EXPECT_TRUE(::stk::e2e::IsOk(reply))
 
-inline bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 inline bool matches(const std::string& s, const std::string& re) {
   return std::regex_match(s, std::regex(re));
 }

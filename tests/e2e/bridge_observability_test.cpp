@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "bridge_fixture.hpp"
+#include "service_output.hpp"
 
 using namespace stk::e2e;
 
@@ -27,16 +28,10 @@ class BridgeObservability : public BridgeSuite<BridgeObservability> {
   }
   // The value of the sample whose line starts with `series` (name + exact label set), or -1 when absent.
   static double sample(const std::string& text, const std::string& series) {
-    size_t at = 0;
-    while ((at = text.find(series + " ", at)) != std::string::npos) {
-      if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + series.size() + 1));
-      at += series.size();
-    }
-    return -1;
+    return metric_sample(text, series).value_or(-1);
   }
   static double value_or_zero(const std::string& text, const std::string& series) {
-    double v = sample(text, series);
-    return v < 0 ? 0 : v;
+    return metric_sample(text, series).value_or(0);
   }
 };
 
@@ -155,14 +150,7 @@ TEST_F(BridgeObservability, OneJsonLinePerRequestAndNeverASecret) {
                log.find(ok.request_id) != std::string::npos;
       },
       std::chrono::milliseconds(3000));
-  auto line_of = [&](const std::string& rid) -> OJ {
-    size_t at = log.find("\"requestId\":\"" + rid + "\"");
-    if (at == std::string::npos) return OJ();
-    size_t begin = log.rfind('\n', at);
-    begin = begin == std::string::npos ? 0 : begin + 1;
-    return OJ::parse(log.substr(begin, log.find('\n', at) - begin), nullptr, false);
-  };
-  OJ line = line_of(ok.request_id);
+  auto line = log_line_of(log, ok.request_id);
   ASSERT_TRUE(line.is_object()) << "no JSON log line for request " << ok.request_id << "\n"
                                 << log.substr(0, 3000);
   EXPECT_EQ(line.value("msg", ""), "request completed");
@@ -180,25 +168,16 @@ TEST_F(BridgeObservability, OneJsonLinePerRequestAndNeverASecret) {
   EXPECT_EQ(line.value("table", ""), "books");
   EXPECT_EQ(line.value("op", ""), "select");
 
-  OJ refused = line_of(denied.request_id);
+  auto refused = log_line_of(log, denied.request_id);
   ASSERT_TRUE(refused.is_object());
   EXPECT_EQ(refused.value("status", 0), 401);
   EXPECT_EQ(refused.value("code", ""), "UNAUTHORIZED");
   EXPECT_EQ(refused.value("authType", ""), "bearer");
 
   // Every line is JSON; no credential, token, DB URL or password appears anywhere in the log.
-  size_t lines = 0;
-  for (size_t at = 0; at < log.size();) {
-    size_t end = log.find('\n', at);
-    if (end == std::string::npos) end = log.size();
-    auto text = log.substr(at, end - at);
-    if (!text.empty()) {
-      ++lines;
-      EXPECT_TRUE(OJ::parse(text, nullptr, false).is_object()) << "not a JSON line: " << text;
-    }
-    at = end + 1;
-  }
-  EXPECT_GE(lines, 4u);
+  const LogLines lines = json_lines(log);
+  EXPECT_TRUE(lines.not_json.empty()) << "not a JSON line: " << lines.not_json.front();
+  EXPECT_GE(lines.objects.size(), 4u);
   const std::string key = s().key("admin");
   for (const std::string& secret :
        {key, key.substr(key.find('.') + 1), std::string("end-user-token-must-not-be-logged"),

@@ -8,6 +8,7 @@
 
 #include "harness.hpp"
 #include "project_fixture.hpp"
+#include "service_output.hpp"
 #include "stk/http/client.hpp"
 
 using namespace stk::e2e;
@@ -16,12 +17,7 @@ using nlohmann::json;
 namespace {
 
 double sample(const std::string& text, const std::string& series) {
-  size_t at = 0;
-  while ((at = text.find(series + " ", at)) != std::string::npos) {
-    if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + series.size() + 1));
-    at += series.size();
-  }
-  return 0;
+  return metric_sample(text, series).value_or(0);
 }
 
 std::string scrape(const Hub& hub) {
@@ -115,21 +111,13 @@ TEST(HubObservability, HealthBodiesAreExactAndLogsCarryNoSecrets) {
   EXPECT_EQ(bad.status, 401);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const std::string log = hub.log();
-  size_t lines = 0, completed = 0;
-  for (size_t at = 0; at < log.size();) {
-    size_t end = log.find('\n', at);
-    if (end == std::string::npos) end = log.size();
-    auto text = log.substr(at, end - at);
-    if (!text.empty()) {
-      ++lines;
-      auto j = json::parse(text, nullptr, false);
-      EXPECT_TRUE(j.is_object()) << "not a JSON line: " << text;
-      if (j.is_object() && j.value("msg", "") == "request completed") {
-        ++completed;
-        EXPECT_TRUE(j.contains("requestId") && j.contains("status") && j.contains("durationMs")) << text;
-      }
-    }
-    at = end + 1;
+  const LogLines lines = json_lines(log);
+  EXPECT_TRUE(lines.not_json.empty()) << "not a JSON line: " << lines.not_json.front();
+  size_t completed = 0;
+  for (const auto& j : lines.objects) {
+    if (j.value("msg", "") != "request completed") continue;
+    ++completed;
+    EXPECT_TRUE(j.contains("requestId") && j.contains("status") && j.contains("durationMs")) << j.dump();
   }
   EXPECT_GE(completed, 3u) << log;
   EXPECT_EQ(log.find(Hub::kOwnerPassword), std::string::npos) << "the Hub log holds the owner's password";
@@ -137,7 +125,7 @@ TEST(HubObservability, HealthBodiesAreExactAndLogsCarryNoSecrets) {
   EXPECT_EQ(log.find(secret.substr(secret.find('.') + 1)), std::string::npos)
       << "the Hub log holds an API key";
   EXPECT_EQ(log.find(kTestBridgeToken), std::string::npos);
-  EXPECT_GT(lines, completed);
+  EXPECT_GT(lines.objects.size(), completed);
 }
 
 }  // namespace

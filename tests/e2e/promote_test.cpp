@@ -96,11 +96,7 @@ struct Envs {
   }
 };
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-int count_ops(const json& plan) {
+int count_plan_ops(const json& plan) {
   int n = 0;
   for (auto& [conn, p] : plan.items()) n += int(p["operations"].size());
   return n;
@@ -185,7 +181,7 @@ TEST(Promote, TargetDatabaseWithoutTheSchemaIsRefusedUntilApplySchema) {
   EXPECT_EQ(code, 1);
   EXPECT_EQ(j["error"]["code"], "CONFLICT") << j.dump();
   EXPECT_TRUE(contains(j["error"]["message"], "stk apply --env prod --only schema")) << j.dump();
-  EXPECT_GE(count_ops(j["error"]["details"]["plan"]), 10) << j.dump();
+  EXPECT_GE(count_plan_ops(j["error"]["details"]["plan"]), 10) << j.dump();
 
   // --apply-schema migrates prod, then promotes.
   auto r = s.cli({"release", "promote", "--from", "dev", "--to", "prod", "--apply-schema"});
@@ -197,7 +193,7 @@ TEST(Promote, TargetDatabaseWithoutTheSchemaIsRefusedUntilApplySchema) {
   EXPECT_EQ(s.tables("prod"), s.tables("dev"));
   // The Hub recorded prod's new expected state: an apply of the same files plans nothing and reuses r1.
   auto reapply = s.json_of({"apply", "--env", "prod", "--ref", "v1", "--json", "--dry-run"});
-  EXPECT_EQ(count_ops(reapply["plan"]), 0) << reapply.dump(2);
+  EXPECT_EQ(count_plan_ops(reapply["plan"]), 0) << reapply.dump(2);
   auto schema_audit =
       s.json_of({"audit", "list", "--env", "prod", "--action", "schema.apply", "--output", "json"});
   ASSERT_EQ(schema_audit["items"].size(), 1u) << schema_audit.dump();

@@ -30,6 +30,10 @@ std::string create_database(const std::string& name_prefix);
 // Runs SQL (simple query) against a database URL; returns rows as tab-separated lines.
 std::vector<std::string> psql(const std::string& url, const std::string& sql);
 
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 // Service token shared by the test Hub (STK_BRIDGE_TOKENS) and test Bridges (STK_BRIDGE_TOKEN).
 inline constexpr const char* kTestBridgeToken = "bridge-token-for-tests";
 

@@ -27,7 +27,7 @@ int create(Session& s, const CreateOptions& o) {
   return 0;
 }
 
-int list(Session& s) {
+int list_api_keys(Session& s) {
   J r = s.hub().get("/api/apikeys/list", {{"project", s.project()}, {"env", s.env_name()}});
   if (s.json())
     s.print_json(r);
@@ -70,7 +70,7 @@ void register_apikey(Cli& cli) {
   }
   {
     auto* c = cli.command(group, "list", "List the env's API keys (metadata only)",
-                          "stk apikey list --env prod", [&s] { return list(s); });
+                          "stk apikey list --env prod", [&s] { return list_api_keys(s); });
     cli.add_scope(c, true);
   }
   {

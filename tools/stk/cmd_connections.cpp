@@ -70,7 +70,7 @@ int show(Session& s, const ConnectionOptions& o) {
   return 0;
 }
 
-int list(Session& s) {
+int list_connections(Session& s) {
   J r = s.hub().get("/api/connections", {{"project", s.project()}, {"env", s.env_name()}});
   if (s.json())
     s.print_json(r);
@@ -113,7 +113,7 @@ void register_connections(Cli& cli) {
   }
   {
     auto* c = cli.command(group, "list", "List the env's connections (never the URLs)",
-                          "stk connections list", [&s] { return list(s); });
+                          "stk connections list", [&s] { return list_connections(s); });
     cli.add_scope(c, true);
   }
 }

@@ -7,7 +7,7 @@ namespace stk::cli {
 
 namespace {
 
-struct MemberOptions {
+struct OrgMemberOptions {
   std::string email;
   std::string role;
 };
@@ -27,7 +27,7 @@ void register_org(Cli& cli) {
   auto* org = cli.group(&cli.root(), "org", "Manage the organisation's members",
                         "stk org invite dev@example.com --role member\nstk org members");
   {
-    auto& o = cli.keep<MemberOptions>();
+    auto& o = cli.keep<OrgMemberOptions>();
     auto* c = cli.command(org, "invite", "Invite someone to the org (prints a one-time invite code)",
                           "stk org invite dev@example.com --role admin", [&s, &o] {
                             J r = s.hub().post("/api/org/invite", J{{"email", o.email}, {"role", o.role}});
@@ -57,7 +57,7 @@ void register_org(Cli& cli) {
     cli.add_hub(members);
     cli.add_output(members);
 
-    auto& o = cli.keep<MemberOptions>();
+    auto& o = cli.keep<OrgMemberOptions>();
     auto* c = cli.command(
         members, "set-role", "Change an org member's role (owner, admin, member)",
         "stk org members set-role dev@example.com --role admin", [&s, &o] {

@@ -7,7 +7,7 @@ namespace stk::cli {
 
 namespace {
 
-struct MemberOptions {
+struct ProjectMemberOptions {
   std::string email;
   std::string role;
 };
@@ -58,7 +58,7 @@ void register_project(Cli& cli) {
     cli.add_output(c);
   }
   {
-    auto& o = cli.keep<MemberOptions>();
+    auto& o = cli.keep<ProjectMemberOptions>();
     auto* c = cli.command(group, "invite", "Invite someone to the project (prints a one-time invite code)",
                           "stk project invite dev@example.com --role deployer --project shop", [&s, &o] {
                             std::string project = s.project();
@@ -86,7 +86,7 @@ void register_project(Cli& cli) {
         });
     cli.add_scope(members, false);
 
-    auto& o = cli.keep<MemberOptions>();
+    auto& o = cli.keep<ProjectMemberOptions>();
     auto* c = cli.command(members, "set-role", "Give a member a project role (activates a pending invite)",
                           "stk project members set-role dev@example.com --role viewer", [&s, &o] {
                             std::string project = s.project();

@@ -25,9 +25,9 @@ struct LimiterName {
 const LimiterName kLimiters[] = {
     {"apiKey", &Limits::api_key}, {"endUser", &Limits::end_user}, {"ip", &Limits::ip}};
 
-class Loader {
+class LimitsLoader {
  public:
-  Loader(const std::string& path, Diagnostics& diags) : path_(path), diags_(diags) {}
+  LimitsLoader(const std::string& path, Diagnostics& diags) : path_(path), diags_(diags) {}
 
   Limits load(const YAML::Node& root) {
     Limits out;
@@ -157,7 +157,7 @@ std::string format_rate_period(int64_t seconds) {
 Limits load_limits(const std::string& path, const std::string& content, Diagnostics& diags) {
   auto node = detail::parse_yaml(path, content, diags);
   if (!node) return {};
-  return Loader(path, diags).load(*node);
+  return LimitsLoader(path, diags).load(*node);
 }
 
 nlohmann::ordered_json limits_to_json(const Limits& limits) {

@@ -47,9 +47,10 @@ int text_column(const std::vector<std::string>& lines, const YAML::Node& node, c
   return int(start) + 1;
 }
 
-class Loader {
+class PermissionsLoader {
  public:
-  Loader(const std::string& path, const std::string& content, const Schema& schema, Diagnostics& diags)
+  PermissionsLoader(const std::string& path, const std::string& content, const Schema& schema,
+                    Diagnostics& diags)
       : path_(path), lines_(split_lines(content)), schema_(schema), diags_(diags) {}
 
   Permissions load(const YAML::Node& root) {
@@ -222,7 +223,7 @@ Permissions load_permissions(const std::string& path, const std::string& content
                              Diagnostics& diags) {
   auto root = detail::parse_yaml(path, content, diags);
   if (!root) return {};
-  return Loader(path, content, schema, diags).load(*root);
+  return PermissionsLoader(path, content, schema, diags).load(*root);
 }
 
 }  // namespace stk::model

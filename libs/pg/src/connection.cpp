@@ -20,8 +20,6 @@ Code code_for_sqlstate(std::string_view s) {
 
 namespace {
 
-void ignore_notice(void*, const char*) {}
-
 void replace_all(std::string& s, const std::string& what, const std::string& with) {
   if (what.empty()) return;
   for (size_t pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + with.size()))
@@ -133,7 +131,8 @@ Connection Connection::connect(const std::string& url, int timeout_seconds) {
     PQfinish(c);
     throw PgError(Code::Unavailable, "cannot connect to database: " + reason, "08001");
   }
-  PQsetNoticeProcessor(c, ignore_notice, nullptr);
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);  // notices are not errors
   return Connection(c);
 }
 

@@ -228,8 +228,6 @@ struct Pending {
   QueryCallback cb;
 };
 
-void ignore_notice(void*, const char*) {}
-
 bool socket_readable(int fd) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
@@ -493,7 +491,8 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       attempt_failed(c, "out of memory");
       return;
     }
-    PQsetNoticeProcessor(c.pg, ignore_notice, nullptr);
+    PQsetNoticeProcessor(
+        c.pg, [](void*, const char*) {}, nullptr);  // notices are not errors
     if (PQstatus(c.pg) == CONNECTION_BAD) {
       attempt_failed(c, PQerrorMessage(c.pg));
       return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "column_list.hpp"
 #include "stk/core/error.hpp"
 
 namespace stk::sql {
@@ -15,15 +16,6 @@ const T* find_named(const std::vector<T>& v, const std::string& name) {
   for (const auto& x : v)
     if (x.name == name) return &x;
   return nullptr;
-}
-
-std::string cols_text(const std::vector<std::string>& cols) {
-  std::string out = "(";
-  for (size_t i = 0; i < cols.size(); ++i) {
-    if (i) out += ", ";
-    out += cols[i];
-  }
-  return out + ")";
 }
 
 std::string str_field(const json& o, const char* key, const std::string& fallback = "") {

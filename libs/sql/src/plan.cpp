@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "column_list.hpp"
 #include "stk/sql/ddl.hpp"
 #include "stk/sql/ident.hpp"
 #include "stk/sql/types.hpp"
@@ -15,15 +16,6 @@ using nlohmann::json;
 namespace {
 
 const std::string kSafeS(kSafe), kDestructiveS(kDestructive), kUnsupportedS(kUnsupported);
-
-std::string cols_text(const std::vector<std::string>& cols) {
-  std::string out = "(";
-  for (size_t i = 0; i < cols.size(); ++i) {
-    if (i) out += ", ";
-    out += cols[i];
-  }
-  return out + ")";
-}
 
 std::string qc(const std::string& table, const std::string& column) {
   return "'" + table + "." + column + "'";

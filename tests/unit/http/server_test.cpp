@@ -24,7 +24,7 @@ std::optional<std::thread::id> run_on_worker(Server& s, int worker);
 
 namespace {
 
-int64_t ms_since(Clock::time_point t) {
+int64_t elapsed_ms(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
@@ -316,13 +316,13 @@ TEST(HttpServer, LongPollAnswersLaterWithoutBlockingOthers) {
     Client c(s.url());
     auto t0 = Clock::now();
     body = c.request("GET", "/wait").body;
-    waited = ms_since(t0);
+    waited = elapsed_ms(t0);
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   Client other(s.url());
   auto t0 = Clock::now();
   for (int i = 0; i < 5; ++i) EXPECT_EQ(other.request("GET", "/").body, "now");
-  EXPECT_LT(ms_since(t0), 150);  // not stuck behind the long poll
+  EXPECT_LT(elapsed_ms(t0), 150);  // not stuck behind the long poll
   poller.join();
   EXPECT_EQ(body, "changed");
   EXPECT_GE(waited.load(), 180);
@@ -466,7 +466,7 @@ TEST(HttpServer, IdleKeepAliveConnectionsAreClosed) {
   ASSERT_TRUE(conn.read_response());
   auto t0 = Clock::now();
   EXPECT_TRUE(conn.closed_within(4000));
-  EXPECT_GE(ms_since(t0), 900);
+  EXPECT_GE(elapsed_ms(t0), 900);
   // The client notices the closed connection and reconnects transparently.
   Client c(s.url());
   EXPECT_EQ(c.request("GET", "/").body, "ok");
@@ -492,7 +492,7 @@ TEST(HttpServer, SlowRequestHeadIsCutOff) {
     closed = conn.closed_within(150);
   }
   EXPECT_TRUE(closed);
-  EXPECT_LT(ms_since(t0), 4000);
+  EXPECT_LT(elapsed_ms(t0), 4000);
 }
 
 TEST(HttpServer, HalfClosedClientStillGetsALargeResponse) {
@@ -595,7 +595,7 @@ TEST(HttpServer, StopWithConnectedClientsIsPromptAndIdempotent) {
   std::thread other([&] { s->server->stop(); });  // from a thread that is not a worker, like a signal thread
   s->server->stop();
   other.join();
-  EXPECT_LT(ms_since(t0), 1000);
+  EXPECT_LT(elapsed_ms(t0), 1000);
   s->server->stop();
   for (auto& c : idle) EXPECT_TRUE(c->closed_within(1000));
   EXPECT_TRUE(parked_conn.closed_within(1000));
@@ -730,7 +730,7 @@ TEST(HttpServer, ThroughputSanity) {
     auto r = c.request("POST", "/call", {{"Content-Type", "application/json"}}, R"({"path":"db/x/select"})");
     if (r.status != 200) FAIL() << r.status;
   }
-  double secs = double(ms_since(t0)) / 1000.0;
+  double secs = double(elapsed_ms(t0)) / 1000.0;
   std::printf("[throughput] %d sequential keep-alive requests (stk::http::Client) in %.2f s = %.0f req/s\n",
               n, secs, n / secs);
 
@@ -746,7 +746,7 @@ TEST(HttpServer, ThroughputSanity) {
     for (int i = 0; i < batch; ++i)
       if (!conn.read_response()) FAIL() << "pipelined response missing";
   }
-  secs = double(ms_since(t0)) / 1000.0;
+  secs = double(elapsed_ms(t0)) / 1000.0;
   std::printf("[throughput] %d pipelined requests (batches of %d, one connection) in %.2f s = %.0f req/s\n",
               batch * rounds, batch, secs, batch * rounds / secs);
 
@@ -769,7 +769,7 @@ TEST(HttpServer, ThroughputSanity) {
   }
   for (auto& t : threads) t.join();
   EXPECT_TRUE(ok);
-  secs = double(ms_since(t0)) / 1000.0;
+  secs = double(elapsed_ms(t0)) / 1000.0;
   std::printf(
       "[throughput] %d requests on %d connections (4 client threads, 1 in flight per connection) in "
       "%.2f s = %.0f req/s\n",

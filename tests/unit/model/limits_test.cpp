@@ -10,7 +10,7 @@ using namespace stk::model;
 
 namespace {
 
-struct Loaded {
+struct LoadedLimits {
   Limits limits;
   Diagnostics diags;
   std::vector<std::string> errors() const {
@@ -20,14 +20,14 @@ struct Loaded {
   }
 };
 
-Loaded load(const std::string& yaml) {
-  Loaded l;
+LoadedLimits load_limits_yaml(const std::string& yaml) {
+  LoadedLimits l;
   l.limits = load_limits("config/limits.yaml", yaml, l.diags);
   return l;
 }
 
 std::string one_error(const std::string& yaml) {
-  auto l = load(yaml);
+  auto l = load_limits_yaml(yaml);
   EXPECT_EQ(l.errors().size(), 1u) << yaml;
   return l.errors().empty() ? "" : l.errors().front();
 }
@@ -35,7 +35,7 @@ std::string one_error(const std::string& yaml) {
 }  // namespace
 
 TEST(Limits, TheDocumentedFormat) {
-  auto l = load(R"(rateLimits:
+  auto l = load_limits_yaml(R"(rateLimits:
   apiKey:  { requests: 1000, per: 1m }
   endUser: { requests: 100, per: 1m, burst: 20 }
   ip:      { requests: 0 }
@@ -52,10 +52,10 @@ TEST(Limits, TheDocumentedFormat) {
 }
 
 TEST(Limits, EmptyOrPartialFilesLeaveTheRestToTheBridge) {
-  EXPECT_FALSE(load("").limits.api_key);
-  EXPECT_TRUE(load("").errors().empty());
-  EXPECT_TRUE(load("rateLimits:\n").errors().empty());
-  auto l = load("rateLimits:\n  ip: { requests: 30, per: 10s }\n");
+  EXPECT_FALSE(load_limits_yaml("").limits.api_key);
+  EXPECT_TRUE(load_limits_yaml("").errors().empty());
+  EXPECT_TRUE(load_limits_yaml("rateLimits:\n").errors().empty());
+  auto l = load_limits_yaml("rateLimits:\n  ip: { requests: 30, per: 10s }\n");
   ASSERT_TRUE(l.errors().empty());
   EXPECT_FALSE(l.limits.api_key);
   EXPECT_FALSE(l.limits.end_user);
@@ -115,20 +115,22 @@ TEST(Limits, ErrorsNameTheFileThePlaceAndTheFix) {
 }
 
 TEST(Limits, BurstZeroMeansNotSet) {
-  auto l =
-      load("rateLimits:\n  apiKey: { requests: 0, per: 1m, burst: 0 }\n  ip: { requests: 7, burst: 0 }\n");
+  auto l = load_limits_yaml(
+      "rateLimits:\n  apiKey: { requests: 0, per: 1m, burst: 0 }\n  ip: { requests: 7, burst: 0 }\n");
   ASSERT_TRUE(l.errors().empty()) << l.errors()[0];
   EXPECT_EQ(l.limits.api_key->requests, 0);
   EXPECT_EQ(l.limits.ip->capacity(), 7);
 }
 
 TEST(Limits, AllErrorsAtOnce) {
-  auto l = load("rateLimits:\n  apiKey: { requests: x, per: 1y }\n  ip: { burst: -2 }\n  other: {}\n");
+  auto l =
+      load_limits_yaml("rateLimits:\n  apiKey: { requests: x, per: 1y }\n  ip: { burst: -2 }\n  other: {}\n");
   EXPECT_EQ(l.errors().size(), 5u);
 }
 
 TEST(Limits, ReleaseFormRoundTrips) {
-  auto l = load("rateLimits:\n  endUser: { requests: 100, per: 1m, burst: 20 }\n  apiKey: { requests: 5 }\n");
+  auto l = load_limits_yaml(
+      "rateLimits:\n  endUser: { requests: 100, per: 1m, burst: 20 }\n  apiKey: { requests: 5 }\n");
   ASSERT_TRUE(l.errors().empty());
   auto j = limits_to_json(l.limits);
   EXPECT_EQ(

@@ -30,7 +30,7 @@ Schema schema() {
   return s;
 }
 
-struct Loaded {
+struct LoadedPermissions {
   Permissions perms;
   Diagnostics diags;
   std::vector<std::string> errors() const {
@@ -45,8 +45,8 @@ struct Loaded {
   }
 };
 
-Loaded load(const std::string& yaml) {
-  Loaded l;
+LoadedPermissions load_permissions_yaml(const std::string& yaml) {
+  LoadedPermissions l;
   l.perms = load_permissions("config/permissions.yaml", yaml, schema(), l.diags);
   return l;
 }
@@ -54,7 +54,7 @@ Loaded load(const std::string& yaml) {
 }  // namespace
 
 TEST(Permissions, SpecExample) {
-  Loaded l = load(R"(tables:
+  LoadedPermissions l = load_permissions_yaml(R"(tables:
   notes:
     select:
       - roles: [support]
@@ -100,7 +100,7 @@ TEST(Permissions, SpecExample) {
 }
 
 TEST(Permissions, ConditionTextColumnOnlyWhenVerbatim) {
-  Loaded l = load(R"(tables:
+  LoadedPermissions l = load_permissions_yaml(R"(tables:
   notes:
     select:
       - roles: [a]
@@ -122,7 +122,7 @@ TEST(Permissions, ConditionTextColumnOnlyWhenVerbatim) {
 }
 
 TEST(Permissions, AllProblemsReported) {
-  Loaded l = load(R"(version: 1
+  LoadedPermissions l = load_permissions_yaml(R"(version: 1
 defaults: {}
 tables:
   ghosts:
@@ -188,12 +188,12 @@ tables:
 }
 
 TEST(Permissions, EmptyAndSyntax) {
-  EXPECT_TRUE(load("").errors().empty());
-  EXPECT_TRUE(load("tables: {}\n").errors().empty());
-  EXPECT_EQ(load("tables:\n  notes: [\n").errors(),
+  EXPECT_TRUE(load_permissions_yaml("").errors().empty());
+  EXPECT_TRUE(load_permissions_yaml("tables: {}\n").errors().empty());
+  EXPECT_EQ(load_permissions_yaml("tables:\n  notes: [\n").errors(),
             std::vector<std::string>{
                 "config/permissions.yaml:3:1: YAML syntax error: end of sequence flow not found"});
-  EXPECT_EQ(load("version: 2\ntables: {}\n").errors(),
+  EXPECT_EQ(load_permissions_yaml("version: 2\ntables: {}\n").errors(),
             std::vector<std::string>{"config/permissions.yaml:1:10: unsupported permissions version '2' "
                                      "(only 'version: 1' is supported)"});
 }

@@ -14,7 +14,7 @@ using namespace stk::model;
 
 namespace {
 
-struct Loaded {
+struct LoadedSchema {
   Schema schema;
   Diagnostics diags;
   std::vector<std::string> errors() const {
@@ -29,14 +29,14 @@ struct Loaded {
   }
 };
 
-Loaded load(std::vector<SourceFile> files, LoadOptions opts = {}) {
-  Loaded l;
+LoadedSchema load_files(std::vector<SourceFile> files, LoadOptions opts = {}) {
+  LoadedSchema l;
   l.schema = load_schema(files, opts, l.diags);
   return l;
 }
 
-Loaded load1(const std::string& yaml, LoadOptions opts = {}) {
-  return load({{"schema/shop.yaml", yaml}}, opts);
+LoadedSchema load1(const std::string& yaml, LoadOptions opts = {}) {
+  return load_files({{"schema/shop.yaml", yaml}}, opts);
 }
 
 // The spec §4.1 example.
@@ -68,7 +68,7 @@ tables:
 }  // namespace
 
 TEST(Schema, SpecExampleCompilesToExactIr) {
-  Loaded l = load1(kNotebooks);
+  LoadedSchema l = load1(kNotebooks);
   ASSERT_EQ(l.errors(), std::vector<std::string>{});
   EXPECT_EQ(l.warnings(), std::vector<std::string>{});
   nlohmann::ordered_json ir = schema_to_ir(l.schema, "main");
@@ -92,7 +92,7 @@ TEST(Schema, SpecExampleCompilesToExactIr) {
 }
 
 TEST(Schema, DefaultsAreExplicitWhenOmitted) {
-  Loaded l = load1("version: 1\ntables:\n  t:\n    columns:\n      a: { type: int }\n");
+  LoadedSchema l = load1("version: 1\ntables:\n  t:\n    columns:\n      a: { type: int }\n");
   ASSERT_TRUE(l.errors().empty());
   EXPECT_EQ(
       schema_to_ir(l.schema, "main").dump(),
@@ -101,7 +101,7 @@ TEST(Schema, DefaultsAreExplicitWhenOmitted) {
 }
 
 TEST(Schema, IdGenerateAndTypeDerivation) {
-  Loaded l = load1(R"(version: 1
+  LoadedSchema l = load1(R"(version: 1
 tables:
   a: { id: { generate: client } }
   b: { id: { generate: client, type: bigint } }
@@ -117,7 +117,7 @@ tables:
 }
 
 TEST(Schema, IdErrors) {
-  Loaded l = load1(R"(version: 1
+  LoadedSchema l = load1(R"(version: 1
 tables:
   a: { id: { generate: ulid, type: bigint } }
   b: { id: { generate: auto_increment, type: string } }
@@ -146,7 +146,7 @@ tables:
 }
 
 TEST(Schema, EveryTypeAndValidDefaults) {
-  Loaded l = load1(R"(version: 1
+  LoadedSchema l = load1(R"(version: 1
 tables:
   all_types:
     columns:
@@ -206,7 +206,7 @@ tables:
 }
 
 TEST(Schema, InvalidDefaultsAreAllReportedWithPositions) {
-  Loaded l = load1(R"(version: 1
+  LoadedSchema l = load1(R"(version: 1
 tables:
   orders:
     columns:
@@ -257,7 +257,7 @@ tables:
 }
 
 TEST(Schema, UnknownTypeHasTheSpecMessage) {
-  Loaded l = load1(R"(version: 1
+  LoadedSchema l = load1(R"(version: 1
 tables:
   things:
     columns:
@@ -273,7 +273,7 @@ tables:
 }
 
 TEST(Schema, ColumnShapeErrors) {
-  Loaded l = load1(R"(version: 1
+  LoadedSchema l = load1(R"(version: 1
 tables:
   t:
     columns:
@@ -309,7 +309,7 @@ tables:
 }
 
 TEST(Schema, UnknownKeysAreWarnings) {
-  Loaded l = load1(R"(version: 1
+  LoadedSchema l = load1(R"(version: 1
 owner: me
 tables:
   t:
@@ -330,11 +330,11 @@ tables:
 }
 
 TEST(Schema, VersionAndSyntax) {
-  Loaded l = load({{"schema/a.yaml", "tables: {}\n"},
-                   {"schema/b.yaml", "version: 2\ntables: {}\n"},
-                   {"schema/c.yaml", "version: 1\ntables:\n  t: { columns: [a, b\n"},
-                   {"schema/d.yaml", ""},
-                   {"schema/e.yaml", "- 1\n"}});
+  LoadedSchema l = load_files({{"schema/a.yaml", "tables: {}\n"},
+                               {"schema/b.yaml", "version: 2\ntables: {}\n"},
+                               {"schema/c.yaml", "version: 1\ntables:\n  t: { columns: [a, b\n"},
+                               {"schema/d.yaml", ""},
+                               {"schema/e.yaml", "- 1\n"}});
   EXPECT_EQ(l.errors(),
             (std::vector<std::string>{
                 "schema/a.yaml:1:1: missing 'version: 1'",
@@ -348,7 +348,7 @@ TEST(Schema, VersionAndSyntax) {
 
 TEST(Schema, HostileYamlIsAnErrorNotACrash) {
   // Deep nesting: yaml-cpp's own guard, reported as a syntax error.
-  Loaded deep = load1("version: 1\ntables: " + std::string(100000, '['));
+  LoadedSchema deep = load1("version: 1\ntables: " + std::string(100000, '['));
   EXPECT_EQ(deep.errors(),
             std::vector<std::string>{
                 "schema/shop.yaml:2:1: YAML syntax error: nested too deeply (max 500 levels)"});
@@ -360,17 +360,17 @@ TEST(Schema, HostileYamlIsAnErrorNotACrash) {
     laughs += "]\n";
   }
   laughs += "tables:\n  t:\n    columns:\n      j: { type: json, default: *a8 }\n";
-  Loaded l = load1(laughs);
+  LoadedSchema l = load1(laughs);
   EXPECT_EQ(l.errors(),
             std::vector<std::string>{"schema/shop.yaml:14:24: table 't' column 'j': default a list is "
                                      "not a valid json (YAML value is too large or too deeply nested)"});
 }
 
 TEST(Schema, DuplicateTablesAcrossFilesAndDuplicateKeys) {
-  Loaded l = load({{"schema/a.yaml", "version: 1\ntables:\n  users: {}\n  orders: {}\n"},
-                   {"schema/b.yaml",
-                    "version: 1\ntables:\n  orders:\n    columns:\n      x: { type: int }\n"
-                    "      x: { type: string }\n"}});
+  LoadedSchema l = load_files({{"schema/a.yaml", "version: 1\ntables:\n  users: {}\n  orders: {}\n"},
+                               {"schema/b.yaml",
+                                "version: 1\ntables:\n  orders:\n    columns:\n      x: { type: int }\n"
+                                "      x: { type: string }\n"}});
   EXPECT_EQ(l.errors(), (std::vector<std::string>{
                             "schema/b.yaml:6:7: table 'orders': duplicate key 'x' (first defined at line 5)",
                             "schema/b.yaml:3:3: table 'orders' is already defined at schema/a.yaml:4:3",
@@ -382,8 +382,8 @@ TEST(Schema, DuplicateTablesAcrossFilesAndDuplicateKeys) {
 
 TEST(Schema, IdentifiersAndConnections) {
   std::string long_name(64, 'a');
-  Loaded l = load1("version: 1\ntables:\n  " + long_name + ": {}\n  1abc: {}\n  stk_events: {}\n" +
-                   "  ok:\n    connection: -bad\n  ok2:\n    connection: analytics-2\n");
+  LoadedSchema l = load1("version: 1\ntables:\n  " + long_name + ": {}\n  1abc: {}\n  stk_events: {}\n" +
+                         "  ok:\n    connection: -bad\n  ok2:\n    connection: analytics-2\n");
   EXPECT_EQ(l.errors(),
             (std::vector<std::string>{
                 "schema/shop.yaml:3:3: invalid table name '" + long_name +
@@ -400,7 +400,7 @@ TEST(Schema, IdentifiersAndConnections) {
 TEST(Schema, UnregisteredConnectionSaysHowToRegister) {
   LoadOptions opts;
   opts.known_connections = std::set<std::string>{"main", "audit"};
-  Loaded l = load1("version: 1\ntables:\n  a: {}\n  b:\n    connection: analytics\n", opts);
+  LoadedSchema l = load1("version: 1\ntables:\n  a: {}\n  b:\n    connection: analytics\n", opts);
   EXPECT_EQ(l.errors(),
             (std::vector<std::string>{
                 "schema/shop.yaml:5:17: table 'b' uses connection 'analytics', which is not registered "
@@ -408,7 +408,7 @@ TEST(Schema, UnregisteredConnectionSaysHowToRegister) {
                 "analytics --engine postgres --db-url <postgres://...>",
             }));
   opts.known_connections = std::set<std::string>{};
-  Loaded none = load1("version: 1\ntables:\n  a: {}\n", opts);
+  LoadedSchema none = load1("version: 1\ntables:\n  a: {}\n", opts);
   ASSERT_EQ(none.errors().size(), 1u);
   EXPECT_NE(
       none.errors()[0].find("schema/shop.yaml:3:3: table 'a' uses connection 'main', which is not registered "
@@ -419,7 +419,7 @@ TEST(Schema, UnregisteredConnectionSaysHowToRegister) {
 }
 
 TEST(Schema, References) {
-  Loaded l = load1(R"(version: 1
+  LoadedSchema l = load1(R"(version: 1
 tables:
   authors:
     id: { generate: auto_increment }
@@ -484,7 +484,7 @@ tables:
 }
 
 TEST(Schema, Indexes) {
-  Loaded l = load1(R"(version: 1
+  LoadedSchema l = load1(R"(version: 1
 tables:
   t:
     columns:
@@ -536,7 +536,7 @@ TEST(Schema, DefaultIndexNames) {
   EXPECT_NE(default_index_name(table, cols, true),
             "ux" + name.substr(2));  // different hash, not just the prefix
   // A long index declared without a name gets that default.
-  Loaded l = load1(
+  LoadedSchema l = load1(
       "version: 1\ntables:\n  " + table + ":\n    columns:\n      " + cols[0] + ": { type: string }\n      " +
       cols[1] + ": { type: timestamp }\n    indexes:\n      - columns: [" + cols[0] + ", " + cols[1] + "]\n");
   ASSERT_EQ(l.errors(), std::vector<std::string>{});
@@ -546,7 +546,7 @@ TEST(Schema, DefaultIndexNames) {
 TEST(Schema, ColumnCap) {
   std::string yaml = "version: 1\ntables:\n  wide:\n    columns:\n";
   for (int i = 0; i < 201; ++i) yaml += "      c" + std::to_string(i) + ": { type: int }\n";
-  Loaded l = load1(yaml);
+  LoadedSchema l = load1(yaml);
   EXPECT_EQ(l.errors(),
             std::vector<std::string>{"schema/shop.yaml:4:5: table 'wide': too many columns (201, max 200)"});
   std::string ok = "version: 1\ntables:\n  wide:\n    columns:\n";
@@ -562,15 +562,15 @@ TEST(Schema, TableCapPerConnection) {
     yaml += std::string("  ") + buf + ": {}\n";
   }
   yaml += "  other: { connection: second }\n";
-  Loaded l = load1(yaml);
+  LoadedSchema l = load1(yaml);
   EXPECT_EQ(l.errors(), std::vector<std::string>{
                             "schema/shop.yaml:503:3: connection 'main' has too many tables (501, max 500)"});
 }
 
 TEST(Schema, ManyErrorsAtOnce) {
   // One bad column does not hide the others, nor do problems in other tables or files.
-  Loaded l =
-      load({{"schema/a.yaml", R"(version: 1
+  LoadedSchema l = load_files(
+      {{"schema/a.yaml", R"(version: 1
 tables:
   a:
     columns:
@@ -578,7 +578,7 @@ tables:
       y: { type: int, default: "1" }
       z: { type: string, references: { table: ghost } }
 )"},
-            {"schema/b.yaml", "version: 1\ntables:\n  b:\n    columns:\n      w: { type: also_nope }\n"}});
+       {"schema/b.yaml", "version: 1\ntables:\n  b:\n    columns:\n      w: { type: also_nope }\n"}});
   EXPECT_EQ(l.errors(), (std::vector<std::string>{
                             "schema/a.yaml:5:18: unknown schema type 'nope' for column 'x'",
                             "schema/a.yaml:6:32: table 'a' column 'y': default '1' is not a valid int",
@@ -588,7 +588,7 @@ tables:
 }
 
 TEST(Schema, IrRoundTripIsExact) {
-  Loaded l = load({{"schema/a.yaml", kNotebooks}, {"schema/b.yaml", R"(version: 1
+  LoadedSchema l = load_files({{"schema/a.yaml", kNotebooks}, {"schema/b.yaml", R"(version: 1
 tables:
   events:
     connection: analytics

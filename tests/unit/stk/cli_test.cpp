@@ -1,6 +1,8 @@
 // stk: the command frame run in-process (parse errors, exit codes, context commands, local validation, help).
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "temp_dir.hpp"
 
 #include <fstream>
 #include <functional>
@@ -12,18 +14,6 @@
 using namespace stk::cli;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "stk-cli-test-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 struct Result {
   int code;
@@ -45,11 +35,6 @@ Result run(const fs::path& cwd, std::vector<std::string> args, std::map<std::str
   register_all(cli);
   int code = cli.run(args);
   return {code, out.str(), err.str()};
-}
-
-void write(const fs::path& p, const std::string& content) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << content;
 }
 
 void for_each_command(const CLI::App* app, const std::string& path,

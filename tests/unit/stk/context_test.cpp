@@ -1,7 +1,9 @@
 // stk: context file walk-up and merge, credentials file, flag/env/context precedence.
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
 #include <unistd.h>
+#include "temp_dir.hpp"
 
 #include <fstream>
 #include <map>
@@ -13,29 +15,12 @@ using namespace stk::cli;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "stk-cli-test-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 EnvFn env_of(std::map<std::string, std::string> vars) {
   return [vars = std::move(vars)](const char* name) -> std::optional<std::string> {
     auto it = vars.find(name);
     if (it == vars.end() || it->second.empty()) return std::nullopt;
     return it->second;
   };
-}
-
-void write(const fs::path& p, const std::string& content) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << content;
 }
 
 mode_t mode_of(const fs::path& p) {

@@ -56,12 +56,6 @@ namespace {
 
 thread_local BridgeApp::Worker* tl_worker = nullptr;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 http::Response json_response(int status, std::string body, const std::string& rid) {
   http::Response r;
   r.status = status;
@@ -314,7 +308,7 @@ void BridgeApp::call(http::Request& req, std::string_view path, nlohmann::ordere
   if (!snap)
     throw Error(Code::Unavailable,
                 "no releases yet: this Bridge has not reached the Hub and has no disk cache");
-  if (now_ms() - cache_.confirmed_ms() > config_.max_stale_seconds * 1000)
+  if (unix_ms() - cache_.confirmed_ms() > config_.max_stale_seconds * 1000)
     throw Error(Code::Unavailable,
                 "the release cache is older than STK_BRIDGE_MAX_STALE and the Hub is unreachable");
   if (auto hp = req.header("x-santokit-project"), he = req.header("x-santokit-env");
@@ -430,7 +424,7 @@ namespace stk::bridge {
 
 BridgeApp::CacheState BridgeApp::cache_state(const Snapshot* snap) const {
   if (!snap) return CacheState::Empty;
-  const int64_t age_ms = now_ms() - cache_.confirmed_ms();
+  const int64_t age_ms = unix_ms() - cache_.confirmed_ms();
   if (age_ms > config_.max_stale_seconds * 1000) return CacheState::Expired;
   // A healthy long-poll is answered (200 or 304) at least every poll interval; allow its timeout on top.
   if (age_ms <= (int64_t(config_.poll_wait_seconds) + 15) * 1000) return CacheState::Fresh;
@@ -526,7 +520,7 @@ void BridgeApp::scrape(http::Respond respond) {
     metrics::TextWriter tw(out);
     auto snap = cache_.current();
     const CacheState state = cache_state(snap.get());
-    const double age = snap ? double(now_ms() - cache_.confirmed_ms()) / 1000 : 0;
+    const double age = snap ? double(unix_ms() - cache_.confirmed_ms()) / 1000 : 0;
     const double capacity = double(config_.threads) * config_.db_pool_size;
     const std::string_view pe[] = {"project", "env"};
     const std::string_view pec[] = {"project", "env", "connection"};

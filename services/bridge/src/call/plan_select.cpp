@@ -1,6 +1,7 @@
 // select (spec bridge-crud §5.1, §6; DESIGN Decisions 1 and 4).
 #include <set>
 
+#include "call/bad_request.hpp"
 #include "call/plan.hpp"
 #include "call/plan_common.hpp"
 #include "call/row_json.hpp"
@@ -12,10 +13,6 @@
 
 namespace stk::bridge {
 namespace {
-
-[[noreturn]] void bad(const std::string& m) {
-  throw Error(Code::BadRequest, m);
-}
 
 std::vector<std::string> requested_columns(const nlohmann::ordered_json* sel, const TableView& t) {
   if (!sel || (sel->is_string() && sel->get<std::string>() == "*")) return t.all_columns;

@@ -1,6 +1,7 @@
 // insert / update / delete (spec bridge-crud §5.2–§5.4, §7, §9.3–§9.4).
 #include <set>
 
+#include "call/bad_request.hpp"
 #include "call/insert_check.hpp"
 #include "call/plan.hpp"
 #include "call/plan_common.hpp"
@@ -15,10 +16,6 @@ namespace stk::bridge {
 namespace {
 
 using J = nlohmann::ordered_json;
-
-[[noreturn]] void bad(const std::string& m) {
-  throw Error(Code::BadRequest, m);
-}
 
 [[noreturn]] void forbidden_column(const std::string& column) {
   throw Error(Code::Forbidden, "column '" + column + "' is not writable for this caller");

@@ -1,4 +1,5 @@
 #include "call/where.hpp"
+#include "call/bad_request.hpp"
 
 #include "call/rules.hpp"
 #include "call/values.hpp"
@@ -6,10 +7,6 @@
 
 namespace stk::bridge {
 namespace {
-
-[[noreturn]] void bad(const std::string& m) {
-  throw Error(Code::BadRequest, m);
-}
 
 std::string col_ref(const std::string& alias, const std::string& name) {
   return alias.empty() ? q(name) : alias + "." + q(name);

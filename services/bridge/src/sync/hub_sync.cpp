@@ -9,6 +9,7 @@
 #include "stk/core/files.hpp"
 #include "stk/core/json.hpp"
 #include "stk/core/log.hpp"
+#include "stk/core/time.hpp"
 #include "stk/crypto/crypto.hpp"
 #include "stk/http/client.hpp"
 
@@ -17,12 +18,6 @@ namespace stk::bridge {
 namespace fs = std::filesystem;
 
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool safe_release_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
@@ -132,7 +127,7 @@ bool HubSync::poll_once(HubClient& hub) {
   const int wait = etag_.empty() ? 0 : config_.poll_wait_seconds;
   auto r = hub.get("/internal/bridge/state?wait=" + std::to_string(wait), etag_, (wait + 15) * 1000);
   if (r.status == 304) {
-    cache_.confirm(now_ms());
+    cache_.confirm(unix_ms());
     return true;
   }
   if (r.status != 200) {
@@ -142,7 +137,7 @@ bool HubSync::poll_once(HubClient& hub) {
   }
   auto state = nlohmann::json::parse(r.body);
   std::string etag(r.header("etag"));
-  int64_t now = now_ms();
+  int64_t now = unix_ms();
   auto snap = assemble(state, &hub, now, etag);
   cache_.publish(snap);
   etag_ = etag;

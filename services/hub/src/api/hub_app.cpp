@@ -142,7 +142,7 @@ HubApp::HubApp(HubConfig config)
       audit_(*store_),
       auth_(*store_, audit_, config_),
       tenancy_(*store_, audit_, auth_, feed_, box_),
-      releases_(*store_, audit_, auth_, feed_),
+      releases_(*store_, auth_, feed_),
       apply_(*store_, audit_, auth_, tenancy_, releases_),
       promotions_(*store_, audit_, auth_, tenancy_, releases_, apply_),
       workers_(std::make_unique<WorkerPool>(config_.threads)) {

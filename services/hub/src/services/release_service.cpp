@@ -34,8 +34,8 @@ BuiltRelease build_release(const ReleaseContent& c) {
   return out;
 }
 
-ReleaseService::ReleaseService(Store& store, AuditLog& audit, AuthService& auth, Feed& feed)
-    : store_(store), audit_(audit), auth_(auth), feed_(feed) {}
+ReleaseService::ReleaseService(Store& store, AuthService& auth, Feed& feed)
+    : store_(store), auth_(auth), feed_(feed) {}
 
 bool ReleaseService::store_release(const BuiltRelease& r, const ReleaseContent& c,
                                    const std::string& actor_id) {

@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "services/audit_log.hpp"
 #include "services/auth_service.hpp"
 #include "services/feed.hpp"
 #include "store/store.hpp"
@@ -36,7 +35,7 @@ BuiltRelease build_release(const ReleaseContent& content);
 
 class ReleaseService {
  public:
-  ReleaseService(Store& store, AuditLog& audit, AuthService& auth, Feed& feed);
+  ReleaseService(Store& store, AuthService& auth, Feed& feed);
 
   // Stores the release unless it exists (reused=true). Does not move any pointer.
   bool store_release(const BuiltRelease& r, const ReleaseContent& c, const std::string& actor_id);
@@ -56,7 +55,6 @@ class ReleaseService {
   nlohmann::json metadata(const ReleaseRow& r);
 
   Store& store_;
-  [[maybe_unused]] AuditLog& audit_;  // kept for release audit entries (written by the callers today)
   AuthService& auth_;
   Feed& feed_;
 };
