@@ -213,8 +213,9 @@ struct Result {
   int64_t dropped = 0;  // open loop: scheduled requests never sent (every connection busy, backlog full)
   int64_t reconnects = 0;
   int64_t bytes_in = 0;
-  int64_t completed_all = 0;  // every response, warm-up included
-  int64_t sent = 0;           // every request sent, including those still in flight at the end
+  int64_t completed_all = 0;            // every response, warm-up included
+  std::vector<int64_t> per_connection;  // responses in the measured window, by connection index (fairness)
+  int64_t sent = 0;                     // every request sent, including those still in flight at the end
   std::string error_sample;
   std::vector<Second> seconds;
 };
@@ -632,6 +633,9 @@ class Worker {
       if (unexpected) ++sec.unexpected;
       if (c.sent >= measure_from_ && now <= stop_at_) {
         result.latencies_us.push_back(lat);
+        if (result.per_connection.size() <= size_t(c.index))
+          result.per_connection.resize(size_t(c.index) + 1);
+        ++result.per_connection[size_t(c.index)];
         ++result.status[status];
         result.bytes_in += long(body_len);
         if (unexpected) {
@@ -855,6 +859,9 @@ int main(int argc, char** argv) {
     all.reconnects += r.reconnects;
     all.bytes_in += r.bytes_in;
     all.completed_all += r.completed_all;
+    if (all.per_connection.size() < r.per_connection.size())
+      all.per_connection.resize(r.per_connection.size());
+    for (size_t i = 0; i < r.per_connection.size(); ++i) all.per_connection[i] += r.per_connection[i];
     all.sent += r.sent;
     if (all.error_sample.empty()) all.error_sample = r.error_sample;
     if (all.seconds.size() < r.seconds.size()) all.seconds.resize(r.seconds.size());
@@ -878,6 +885,17 @@ int main(int argc, char** argv) {
     if (k < 200 || k >= 300) non2xx += v;
   double sum = 0;
   for (auto v : all.latencies_us) sum += v;
+  // Fairness: the fewest and most responses one connection got in the window (a closed loop serves every
+  // connection alike unless the server favours some).
+  all.per_connection.resize(size_t(std::max(most, 0)));
+  const int64_t conn_min = all.per_connection.empty()
+                               ? 0
+                               : *std::min_element(all.per_connection.begin(), all.per_connection.end());
+  const int64_t conn_max = all.per_connection.empty()
+                               ? 0
+                               : *std::max_element(all.per_connection.begin(), all.per_connection.end());
+  std::string counts;
+  for (int64_t v : all.per_connection) counts += (counts.empty() ? "" : ",") + std::to_string(v);
   const auto& l = all.latencies_us;
   std::printf(
       "{\"requests\":%lld,\"total_requests\":%lld,\"sent\":%lld,\"rps\":%.1f,\"errors\":%lld,\"non2xx\":%lld,"
@@ -885,14 +903,16 @@ int main(int argc, char** argv) {
       "\"status\":%s,\"latency_ms\":{\"mean\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p95\":%.3f,\"p99\":%.3f,"
       "\"max\":%.3f},\"bytes_per_response\":%.0f,\"connections\":%d,\"threads\":%d,\"duration_s\":%.3f,"
       "\"warmup_s\":%.3f,\"open_loop_rate\":%.1f,\"stages\":\"%s\",\"loadgen_cpu_s\":%.3f,"
-      "\"loadgen_cpu_pct\":%.1f,\"error_sample\":\"%s\"}\n",
+      "\"loadgen_cpu_pct\":%.1f,\"per_connection\":{\"min\":%lld,\"max\":%lld,\"counts\":[%s]},"
+      "\"error_sample\":\"%s\"}\n",
       (long long)n, (long long)all.completed_all, (long long)all.sent, double(n) / o.duration,
       (long long)(non2xx + all.unexpected + all.conn_errors + all.timeouts), (long long)non2xx,
       (long long)all.unexpected, (long long)all.conn_errors, (long long)all.timeouts, (long long)all.dropped,
       (long long)all.reconnects, status_json(all.status).c_str(), n ? sum / double(n) / 1000.0 : 0.0,
       pct(l, 50), pct(l, 90), pct(l, 95), pct(l, 99), pct(l, 100), n ? double(all.bytes_in) / double(n) : 0.0,
       most, o.threads, o.duration, o.warmup, o.rate, json_escape(o.stages_spec).c_str(), cpu,
-      100.0 * cpu / wall, json_escape(all.error_sample).c_str());
+      100.0 * cpu / wall, (long long)conn_min, (long long)conn_max, counts.c_str(),
+      json_escape(all.error_sample).c_str());
 
   if (!o.series.empty()) {
     FILE* f = std::fopen(o.series.c_str(), "w");

@@ -17,6 +17,7 @@
 
 #include <pthread.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -139,7 +140,13 @@ struct Worker : std::enable_shared_from_this<Worker> {
   std::atomic<bool> stopped{false};
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> open{0};
+  std::atomic<uint64_t> incoming{0};  // handed over by another worker, not yet a Connection here
   std::atomic<uint64_t> requests{0};
+  // Every worker of the server, this one included (set before the threads start, read-only after). The
+  // kernel spreads connections over the SO_REUSEPORT acceptors by a hash of the address pair, so 50
+  // connections may land 30/20; a worker that accepts one while another has fewer hands it over, so every
+  // worker serves its share and no connection waits behind an overloaded thread.
+  std::vector<Worker*> peers;
   // Live connections (intrusive list, worker thread only). Declared before ioc: connections destroyed with
   // the io_context's pending handlers unlink themselves from it.
   Connection* head = nullptr;
@@ -154,6 +161,11 @@ struct Worker : std::enable_shared_from_this<Worker> {
   void link(Connection* c);
   void unlink(Connection* c);
   void do_accept();
+  uint64_t load() const {
+    return open.load(std::memory_order_relaxed) + incoming.load(std::memory_order_relaxed);
+  }
+  Worker* least_loaded();
+  void adopt(tcp protocol, int fd);
   void schedule_sweep();
   void sweep();
   void shutdown();
@@ -496,9 +508,42 @@ void Worker::do_accept() {
     }
     error_code ignore;
     s.set_option(tcp::no_delay(true), ignore);
+    Worker* target = least_loaded();
+    if (target != this) {
+      error_code rec;
+      const tcp protocol = s.local_endpoint(rec).protocol();
+      const int fd = rec ? -1 : s.release(rec);
+      if (!rec && fd >= 0) {
+        target->incoming.fetch_add(1, std::memory_order_relaxed);
+        asio::post(target->ioc, [t = target->shared_from_this(), protocol, fd] { t->adopt(protocol, fd); });
+        return do_accept();
+      }
+    }
     std::make_shared<Connection>(*this, std::move(s))->start();
     do_accept();
   });
+}
+
+Worker* Worker::least_loaded() {
+  Worker* best = this;
+  uint64_t best_load = load();
+  for (Worker* w : peers)
+    if (uint64_t l = w->load(); l < best_load) best = w, best_load = l;
+  return best;
+}
+
+// On this worker's thread: a connection another worker accepted for it.
+void Worker::adopt(tcp protocol, int fd) {
+  incoming.fetch_sub(1, std::memory_order_relaxed);
+  tcp::socket s(ioc);
+  error_code ec;
+  s.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    return;
+  }
+  if (stopped.load(std::memory_order_relaxed)) return;  // s closes the descriptor
+  std::make_shared<Connection>(*this, std::move(s))->start();
 }
 
 void Worker::schedule_sweep() {
@@ -626,6 +671,8 @@ Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<
   impl_->cfg = std::make_shared<const Config>(Config{std::move(options), std::move(handler)});
   for (int i = 0; i < impl_->cfg->options.threads; ++i)
     impl_->workers.push_back(std::make_shared<Worker>(impl_->cfg, i));
+  for (auto& w : impl_->workers)
+    for (auto& peer : impl_->workers) w->peers.push_back(peer.get());
 }
 
 Server::~Server() {

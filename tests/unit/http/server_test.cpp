@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -678,6 +679,32 @@ TEST(HttpServer, WorkersHooksContextsAndReusePort) {
   EXPECT_EQ(handler_threads, start_threads);
   EXPECT_EQ(posted, start_threads);
   EXPECT_THROW(s->server->worker_context(2), std::out_of_range);
+}
+
+TEST(HttpServer, ConnectionsAreSpreadEvenlyOverWorkers) {
+  // The kernel hashes connections over the SO_REUSEPORT acceptors (30 may land 14/9/7); a worker that accepts
+  // one while another has fewer hands it over, so each of 3 workers ends up serving exactly 10.
+  std::mutex mu;
+  std::map<std::thread::id, int> by_thread;
+  ServerOptions o;
+  o.threads = 3;
+  TestServer s(
+      [&](Request&&, Respond respond) {
+        {
+          std::lock_guard lk(mu);
+          ++by_thread[std::this_thread::get_id()];
+        }
+        respond(text("ok"));
+      },
+      o);
+  std::vector<std::unique_ptr<Client>> clients;  // all kept open: each is one connection
+  for (int i = 0; i < 30; ++i) {
+    clients.push_back(std::make_unique<Client>(s.url()));
+    ASSERT_EQ(clients.back()->request("GET", "/").status, 200);
+  }
+  std::lock_guard lk(mu);
+  ASSERT_EQ(by_thread.size(), 3u);
+  for (auto& [thread, n] : by_thread) EXPECT_EQ(n, 10);
 }
 
 TEST(HttpServer, ListenFailureNamesHostAndPort) {
