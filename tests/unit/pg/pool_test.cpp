@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -412,6 +413,46 @@ TEST_F(PoolTest, DestroyedWithQueriesOutstanding) {
     return true;
   }));
   for (auto& r : res) EXPECT_EQ(r->sqlstate, "08003");
+}
+
+TEST_F(PoolTest, LoadConcentratesOnOneBackendAndSpillsPastASlowStatement) {
+  Pool pool(io_, opts(3));
+  pool.start();
+  ASSERT_TRUE(run_until(io_, [&] { return pool.connected() == 3; }));
+  // A burst that one backend keeps up with goes to one backend.
+  std::set<std::string> pids;
+  int done = 0;
+  for (int i = 0; i < 20; ++i)
+    pool.query("SELECT pg_backend_pid()", Params{}, [&](QueryResult&& r) {
+      ++done;
+      if (r.ok) pids.insert(std::string(r.value(0, 0)));
+    });
+  ASSERT_TRUE(run_until(io_, [&] { return done == 20; }));
+  EXPECT_EQ(pids.size(), 1u);
+  // A slow statement at the head of that connection: once it is older than spill_after_us, new queries go to
+  // another connection and finish long before it.
+  std::optional<QueryResult> slow;
+  pool.query("SELECT pg_sleep(1.5)", Params{}, [&](QueryResult&& r) { slow = std::move(r); });
+  run_until(
+      io_, [] { return false; }, std::chrono::milliseconds(PoolOptions{}.spill_after_us / 1000 * 3));
+  const auto t0 = Clock::now();
+  std::vector<std::optional<QueryResult>> fast(10);
+  for (int i = 0; i < 10; ++i)
+    pool.query("SELECT pg_backend_pid()", Params{}, [&, i](QueryResult&& r) { fast[i] = std::move(r); });
+  ASSERT_TRUE(run_until(io_, [&] {
+    for (auto& r : fast)
+      if (!r) return false;
+    return true;
+  }));
+  EXPECT_LT(Clock::now() - t0, std::chrono::milliseconds(1000));
+  EXPECT_FALSE(slow.has_value());
+  for (auto& r : fast) {
+    ASSERT_TRUE(r->ok) << r->message;
+    EXPECT_EQ(pids.count(std::string(r->value(0, 0))), 0u) << "a fast query waited behind the slow one";
+  }
+  ASSERT_TRUE(run_until(
+      io_, [&] { return slow.has_value(); }, std::chrono::seconds(5)));
+  EXPECT_TRUE(slow->ok);
 }
 
 TEST_F(PoolTest, PreparedCacheIsBounded) {

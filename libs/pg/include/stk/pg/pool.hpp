@@ -25,6 +25,10 @@
 // Callbacks are never invoked from inside query() or close(): immediate errors are deferred to the
 // io_context. Callbacks must not throw (an exception escaping one is caught and logged).
 //
+// Which connection: the first one (in order) that keeps up — idle, or its oldest query in flight younger than
+// spill_after_us — else the least outstanding. Load concentrates on few backends (fewer processes competing
+// for the cores, fuller batches) and spills past a connection stuck behind a slow statement.
+//
 // Performance notes: construct the worker's io_context with concurrency hint 1 (`io_context io{1}`). Queries
 // sent to one connection within one event-loop turn are batched (TCP_CORK until the end of the turn), results
 // are drained in bulk per wake-up, and nothing is allocated per query on the steady path besides libpq's own
@@ -57,8 +61,10 @@ struct PoolOptions {
   int size = 4;                      // connections
   int statement_timeout_ms = 30000;  // sent as options=-c statement_timeout=…; <= 0 leaves the server default
   int max_queue = 10000;             // queries waiting for a connection; beyond ⇒ 53300 at once
-  int connect_timeout_seconds = 5;            // per connection attempt (enforced by the pool)
-  int max_pipeline_depth = 512;               // queries in flight per connection; more wait in the queue
+  int connect_timeout_seconds = 5;  // per connection attempt (enforced by the pool)
+  int max_pipeline_depth = 512;     // queries in flight per connection; more wait in the queue
+  int spill_after_us = 50000;  // a connection whose oldest query in flight is older gets no new ones while
+                               // another keeps up (load concentrates on few backends; 0 = least outstanding)
   int max_prepared_per_connection = 2000;     // past it the connection sends DEALLOCATE ALL and starts over
   int reconnect_initial_ms = 100;             // backoff after a failed attempt, doubling ...
   int reconnect_max_ms = 5000;                // ... up to this
