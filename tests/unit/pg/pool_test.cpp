@@ -102,6 +102,13 @@ bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
   return true;
 }
 
+// True when every query of a batch has its answer.
+bool all_answered(const std::vector<std::optional<QueryResult>>& results) {
+  for (const auto& r : results)
+    if (!r) return false;
+  return true;
+}
+
 // A TCP listener that accepts nothing and never answers: connection attempts hang until the timeout.
 struct BlackHole {
   int fd = -1;
@@ -407,11 +414,7 @@ TEST_F(PoolTest, DestroyedWithQueriesOutstanding) {
     for (int i = 0; i < 20; ++i)
       pool.query("SELECT pg_sleep(0.01)", Params{}, [&, i](QueryResult&& r) { res[i] = std::move(r); });
   }
-  ASSERT_TRUE(run_until(io_, [&] {
-    for (auto& r : res)
-      if (!r) return false;
-    return true;
-  }));
+  ASSERT_TRUE(run_until(io_, [&] { return all_answered(res); }));
   for (auto& r : res) EXPECT_EQ(r->sqlstate, "08003");
 }
 
@@ -439,11 +442,7 @@ TEST_F(PoolTest, LoadConcentratesOnOneBackendAndSpillsPastASlowStatement) {
   std::vector<std::optional<QueryResult>> fast(10);
   for (int i = 0; i < 10; ++i)
     pool.query("SELECT pg_backend_pid()", Params{}, [&, i](QueryResult&& r) { fast[i] = std::move(r); });
-  ASSERT_TRUE(run_until(io_, [&] {
-    for (auto& r : fast)
-      if (!r) return false;
-    return true;
-  }));
+  ASSERT_TRUE(run_until(io_, [&] { return all_answered(fast); }));
   EXPECT_LT(Clock::now() - t0, std::chrono::milliseconds(1000));
   EXPECT_FALSE(slow.has_value());
   for (auto& r : fast) {
@@ -673,11 +672,7 @@ TEST_F(PoolTest, CallbacksMayIssueQueriesAndClose) {
       res[i] = std::move(r);
       if (i == 10) pool.close();
     });
-  ASSERT_TRUE(run_until(io_, [&] {
-    for (auto& r : res)
-      if (!r) return false;
-    return true;
-  }));
+  ASSERT_TRUE(run_until(io_, [&] { return all_answered(res); }));
   int closed = 0;
   for (auto& r : res) closed += (!r->ok && r->sqlstate == "08003");
   EXPECT_TRUE(res[10]->ok);
