@@ -36,6 +36,7 @@
 #include <libpq-fe.h>
 
 #include "stk/core/log.hpp"
+#include "stk/pg/load_spread.hpp"
 #include "stk/pg/pool.hpp"
 
 namespace asio = boost::asio;
@@ -278,6 +279,9 @@ struct Conn {
   std::uint64_t done_seq = 0;       // queries answered on this PGconn
   std::uint64_t progress_seen = 0;  // value at the last watchdog check
   Ring<InFlight> inflight;
+  // Time with something in flight since the last load window (LoadSpread).
+  std::chrono::steady_clock::time_point busy_since;
+  std::chrono::steady_clock::duration busy{};
   std::unordered_map<std::uint64_t, std::string> stmts;  // prepared on this connection: hash -> SQL
   std::unordered_map<std::uint64_t, std::pair<std::string, std::string>>
       failed_prepares;  // hash -> state, msg
@@ -462,10 +466,53 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     arm_watchdog();
   }
 
+  // ---- load spread: how many backends share the load (stk/pg/load_spread.hpp)
+  LoadSpread spread{opts.spread_max};
+  std::chrono::steady_clock::time_point window_start = std::chrono::steady_clock::now();
+  std::int64_t window_cpu_ns = thread_cpu_ns();
+
+  static std::int64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  }
+
+  // Closes a load window (watchdog tick, on the worker's thread): each connection's busy share and the
+  // worker thread's CPU share since the last one.
+  void close_load_window() {
+    const auto now = std::chrono::steady_clock::now();
+    const double wall = std::chrono::duration<double>(now - window_start).count();
+    const std::int64_t cpu_now = thread_cpu_ns();
+    if (wall <= 0) return;
+    const double cpu = double(cpu_now - window_cpu_ns) / 1e9 / wall;
+    window_start = now;
+    window_cpu_ns = cpu_now;
+    int ready = 0;
+    double min_busy = 1, sum_busy = 0;
+    for (auto& c : conns) {
+      if (!c->inflight.empty()) {
+        c->busy += now - c->busy_since;
+        c->busy_since = now;
+      }
+      const double busy = std::chrono::duration<double>(std::exchange(c->busy, {})).count() / wall;
+      if (c->state != Conn::State::Ready) continue;
+      if (ready++ < spread.width()) {
+        min_busy = std::min(min_busy, busy);
+        sum_busy += busy;
+      }
+    }
+    const int before = spread.width();
+    spread.observe(cpu, min_busy, sum_busy, ready);
+    if (spread.width() != before)
+      stk::log::debug("pg pool: load spread changed",
+                      {{"backends", spread.width()}, {"worker_cpu_percent", int(cpu * 100)}});
+  }
+
   void arm_watchdog() {
     watchdog.expires_after(std::chrono::milliseconds(100));
     watchdog.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->closed) return;
+      self->close_load_window();
       for (auto& c : self->conns) {
         if (c->state != Conn::State::Ready) continue;
         if (c->inflight.empty() || c->progress != c->progress_seen) {
@@ -733,6 +780,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     InFlight e = c.inflight.pop_front();
     --active_count;
     ++c.done_seq;
+    if (c.inflight.empty()) c.busy += std::chrono::steady_clock::now() - c.busy_since;
     if (e.internal) return;
     QueryResult q = QueryResult::from_pg(std::exchange(e.res, nullptr));
     if (!q.ok && q.sqlstate == "0A000" && q.message.find("cached plan") != std::string::npos) {
@@ -821,14 +869,16 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     if (!c.draining && !c.inflight.empty() && !PQisBusy(c.pg)) post_drain(c);
   }
 
-  // The first connection (in order) that keeps up: idle, or whose oldest query in flight is younger than
-  // spill_after_us. Load thus concentrates on as few backends as keep up: on a small machine every extra busy
-  // backend is another process competing for the cores, and requests spread thin over many pipelines wait on
-  // more context switches (measured: p99 halved with the load on one backend per worker instead of four). A
-  // slow statement at a connection's head makes the next requests spill to the next connection. When none
-  // keeps up: the least outstanding.
+  // The least outstanding of the first spread.width() ready connections that keep up — idle, or whose oldest
+  // query in flight is younger than spill_after_us. Load thus concentrates on as few backends as keep up
+  // (LoadSpread says how many): on a small machine every extra busy backend is another process competing for
+  // the cores, and requests spread thin over many pipelines wait on more context switches (measured: p99
+  // halved with the load on one backend per worker instead of four). A slow statement at a connection's head
+  // makes the next requests spill to the next connection. When none keeps up: the least outstanding.
   Conn* pick() {
+    Conn* best = nullptr;
     Conn* least = nullptr;
+    int taken = 0;
     std::chrono::steady_clock::time_point now{};
     for (auto& c : conns) {
       if (c->state != Conn::State::Ready) continue;
@@ -837,11 +887,15 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       if (n == 0) return c.get();
       if (opts.spill_after_us > 0) {
         if (now == std::chrono::steady_clock::time_point{}) now = std::chrono::steady_clock::now();
-        if (now - c->inflight.front().sent < std::chrono::microseconds(opts.spill_after_us)) return c.get();
+        if (now - c->inflight.front().sent >= std::chrono::microseconds(opts.spill_after_us)) {
+          if (!least || n < least->inflight.size()) least = c.get();
+          continue;
+        }
       }
-      if (!least || n < least->inflight.size()) least = c.get();
+      if (!best || n < best->inflight.size()) best = c.get();
+      if (opts.spill_after_us > 0 && ++taken >= spread.width()) break;  // 0: least outstanding of all
     }
-    return least;
+    return best ? best : least;
   }
 
   void send_internal(Conn& c, const char* sql) {
@@ -851,6 +905,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     e.sent = std::chrono::steady_clock::now();
     const bool ok =
         PQsendQueryParams(c.pg, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) && PQpipelineSync(c.pg);
+    if (c.inflight.empty()) c.busy_since = e.sent;
     c.inflight.push_back(std::move(e));
     ++active_count;
     ++c.sent_seq;
@@ -895,6 +950,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     e.hash = hash;
     e.phase = prepare ? kPrepare : kExec;
     e.sent = std::chrono::steady_clock::now();
+    if (c.inflight.empty()) c.busy_since = e.sent;
     c.inflight.push_back(std::move(e));
     ++active_count;
     ++c.sent_seq;

@@ -26,11 +26,13 @@ struct BridgeConfig {
   int threads = 0;                                  // STK_BRIDGE_THREADS (0 = number of cores)
   std::string cache_dir = "santokit-bridge-cache";  // STK_BRIDGE_CACHE_DIR
   int db_pool_size = 4;                             // STK_BRIDGE_DB_POOL_SIZE: per worker, per database
-  int poll_wait_seconds = 30;                       // STK_BRIDGE_POLL_INTERVAL
-  int64_t max_stale_seconds = 3600;                 // STK_BRIDGE_MAX_STALE
-  int query_timeout_seconds = 30;                   // STK_QUERY_TIMEOUT_SECONDS
-  size_t max_inflight_per_worker = 4096;            // STK_BRIDGE_MAX_INFLIGHT_PER_WORKER ⇒ 503 beyond
-  bool disable_auth = false;                        // STK_DISABLE_AUTH (development only)
+  int db_spread =
+      1;  // STK_BRIDGE_DB_SPREAD: backends that may share a worker's load (env default: cores ÷ workers)
+  int poll_wait_seconds = 30;             // STK_BRIDGE_POLL_INTERVAL
+  int64_t max_stale_seconds = 3600;       // STK_BRIDGE_MAX_STALE
+  int query_timeout_seconds = 30;         // STK_QUERY_TIMEOUT_SECONDS
+  size_t max_inflight_per_worker = 4096;  // STK_BRIDGE_MAX_INFLIGHT_PER_WORKER ⇒ 503 beyond
+  bool disable_auth = false;              // STK_DISABLE_AUTH (development only)
   Limits limits;
   // Rate limits: env defaults for the limiters a project's config/limits.yaml does not set
   // (STK_RATE_LIMIT_PER_API_KEY / _PER_END_USER / _PER_IP: "N" per minute or "N/<Ns|Nm|Nh>", 0 = off).

@@ -28,6 +28,8 @@ Configuration is read from the environment (docs/configuration.md has the full l
   STK_BRIDGE_THREADS           worker threads (default: number of cores)
   STK_BRIDGE_CACHE_DIR         last releases on disk, served while the Hub is down (default ./santokit-bridge-cache)
   STK_BRIDGE_DB_POOL_SIZE      PostgreSQL connections per worker and database (default 4)
+  STK_BRIDGE_DB_SPREAD         of those, how many may share the load while the worker waits on them
+                               (default: cores ÷ workers, at least 1; see docs/configuration.md)
   STK_BRIDGE_POLL_INTERVAL     release long-poll wait in seconds (default 30; changes arrive at once)
   STK_BRIDGE_MAX_STALE         seconds without the Hub before answering 503 (default 3600)
   STK_MAX_EXPAND_DEPTH, STK_SELECT_MAX_ROWS, STK_WHERE_MAX_CONDITIONS, STK_REQUEST_BODY_MAX_SIZE_MB,

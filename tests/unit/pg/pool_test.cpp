@@ -454,6 +454,41 @@ TEST_F(PoolTest, LoadConcentratesOnOneBackendAndSpillsPastASlowStatement) {
   EXPECT_TRUE(slow->ok);
 }
 
+// Keeps `depth` short statements in flight for `span`; returns the backends that answered in its last third.
+std::set<std::string> backends_under_steady_load(boost::asio::io_context& io, Pool& pool, int depth,
+                                                 std::chrono::milliseconds span) {
+  std::set<std::string> late;
+  const auto t0 = Clock::now();
+  int outstanding = 0;
+  std::function<void()> next = [&] {
+    ++outstanding;
+    pool.query("SELECT pg_backend_pid(), pg_sleep(0.002)", Params{}, [&](QueryResult&& r) {
+      --outstanding;
+      const auto age = Clock::now() - t0;
+      if (r.ok && age > span * 2 / 3) late.insert(std::string(r.value(0, 0)));
+      if (age < span) next();
+    });
+  };
+  for (int i = 0; i < depth; ++i) next();
+  run_until(
+      io, [&] { return outstanding == 0; }, span + std::chrono::seconds(5));
+  return late;
+}
+
+TEST_F(PoolTest, LoadSpreadsToASecondBackendWhileTheFirstIsTheLimit) {
+  // Statements that keep a backend busy while this thread waits: after a few load windows (100 ms each) the
+  // pool spreads them over spread_max backends — and not over more, nor with spread_max at its default of 1.
+  auto o = opts(3);
+  o.spread_max = 2;
+  Pool spread(io_, o);
+  spread.start();
+  Pool single(io_, opts(3));
+  single.start();
+  ASSERT_TRUE(run_until(io_, [&] { return spread.connected() == 3 && single.connected() == 3; }));
+  EXPECT_EQ(backends_under_steady_load(io_, spread, 8, std::chrono::milliseconds(1500)).size(), 2u);
+  EXPECT_EQ(backends_under_steady_load(io_, single, 8, std::chrono::milliseconds(1500)).size(), 1u);
+}
+
 TEST_F(PoolTest, PreparedCacheIsBounded) {
   auto o = opts(1);
   o.max_prepared_per_connection = 3;

@@ -153,6 +153,7 @@ pg::Pool& BridgeApp::pool_for(Worker& w, const std::string& url) {
     o.size = config_.db_pool_size;
     o.statement_timeout_ms = config_.query_timeout_seconds * 1000;
     o.application_name = "santokit-bridge";
+    o.spread_max = config_.db_spread;
     pool = std::make_unique<pg::Pool>(*w.io, o);
     pool->start();
   }

@@ -25,9 +25,11 @@
 // Callbacks are never invoked from inside query() or close(): immediate errors are deferred to the
 // io_context. Callbacks must not throw (an exception escaping one is caught and logged).
 //
-// Which connection: the first one (in order) that keeps up — idle, or its oldest query in flight younger than
-// spill_after_us — else the least outstanding. Load concentrates on few backends (fewer processes competing
-// for the cores, fuller batches) and spills past a connection stuck behind a slow statement.
+// Which connection: the least outstanding of the first few (in order) that keep up — idle, or its oldest
+// query in flight younger than spill_after_us — else the least outstanding of all. "Few" is one, widened up
+// to spread_max while every one of them stays busy and the worker thread mostly waits
+// (stk/pg/load_spread.hpp). Load concentrates on few backends (fewer processes competing for the cores,
+// fuller batches) and spills past a connection stuck behind a slow statement.
 //
 // Performance notes: construct the worker's io_context with concurrency hint 1 (`io_context io{1}`). Queries
 // sent to one connection within one event-loop turn are batched (TCP_CORK until the end of the turn), results
@@ -65,6 +67,8 @@ struct PoolOptions {
   int max_pipeline_depth = 512;     // queries in flight per connection; more wait in the queue
   int spill_after_us = 50000;  // a connection whose oldest query in flight is older gets no new ones while
                                // another keeps up (load concentrates on few backends; 0 = least outstanding)
+  int spread_max = 1;  // connections that may share the load at once (LoadSpread): more only while every
+                       // one of them stays busy and the worker thread mostly waits for PostgreSQL
   int max_prepared_per_connection = 2000;     // past it the connection sends DEALLOCATE ALL and starts over
   int reconnect_initial_ms = 100;             // backoff after a failed attempt, doubling ...
   int reconnect_max_ms = 5000;                // ... up to this
