@@ -219,8 +219,9 @@ class Server:
 class Postgres:
     """A private PostgreSQL 15 (scripts/test-pg) under <workdir>/pg; pg_stat_statements preloaded on request."""
 
-    def __init__(self, workdir, pg_stat_statements=False):
+    def __init__(self, workdir, pg_stat_statements=False, unix_socket=False):
         self.dir = os.path.join(workdir, "pg")
+        self.unix_socket = unix_socket
         self.log = os.path.join(self.dir, "server.log")
         self.admin_url = run([os.path.join(REPO, "scripts/test-pg"), "start", self.dir]).strip()
         self.psql = Psql(self.admin_url)
@@ -236,6 +237,11 @@ class Postgres:
             raise
 
     def url(self, db):
+        """URL of database `db`: loopback TCP, or with unix_socket the server's Unix-domain socket (its
+        directory is self.dir) — how a service on the same host would normally connect."""
+        if self.unix_socket:
+            m = re.fullmatch(r"postgres://([^@]+)@127\.0\.0\.1:(\d+)/[^/]*", self.admin_url)
+            return f"postgres://{m.group(1)}@/{db}?host={self.dir}&port={m.group(2)}"
         return self.admin_url.rsplit("/", 1)[0] + "/" + db
 
     def configure(self):
@@ -383,9 +389,10 @@ class Stack:
     def path(self, *parts):
         return os.path.join(self.workdir, *parts)
 
-    def start_postgres(self, pg_stat_statements=False):
-        log(f"PostgreSQL (work dir {self.workdir})")
-        self.pg = Postgres(self.workdir, pg_stat_statements)
+    def start_postgres(self, pg_stat_statements=False, unix_socket=False):
+        log(f"PostgreSQL (work dir {self.workdir}; services connect over "
+            f"{'its Unix socket' if unix_socket else 'loopback TCP'})")
+        self.pg = Postgres(self.workdir, pg_stat_statements, unix_socket)
         return self.pg
 
     def start_hub(self, binary, tag="hub"):

@@ -90,6 +90,19 @@ void exec_sync(const std::string& url, const std::string& sql) {
   PQfinish(c);
 }
 
+// The first value of a one-off query.
+std::string value_sync(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  std::string out;
+  if (PQstatus(c) == CONNECTION_OK) {
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
+    PQclear(r);
+  }
+  PQfinish(c);
+  return out;
+}
+
 // Runs the io_context until `done` or the deadline; true when done.
 bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
                std::chrono::milliseconds limit = std::chrono::seconds(20)) {
@@ -284,6 +297,33 @@ TEST_F(PoolTest, TenThousandAtOnceAnsweredInPerConnectionOrder) {
   }
   EXPECT_EQ(pool.active(), 0);
   EXPECT_EQ(pool.idle_connections(), 4);
+}
+
+TEST_F(PoolTest, PipelinesOverTheUnixSocket) {
+  // A co-located PostgreSQL is reached over its Unix-domain socket (no TCP_CORK there: every Sync is written
+  // at once). postgres://user:pw@/db?host=<socket dir>&port=<port>
+  std::string dir = value_sync(url_, "SHOW unix_socket_directories");
+  dir = dir.substr(0, dir.find(','));
+  const std::string port = value_sync(url_, "SHOW port");
+  ASSERT_FALSE(dir.empty());
+  const auto at = url_.find('@'), slash = url_.find('/', at);
+  auto o = opts(2);
+  o.conninfo = url_.substr(0, at + 1) + url_.substr(slash) + "?host=" + dir + "&port=" + port;
+  Pool pool(io_, o);
+  pool.start();
+  ASSERT_TRUE(run_until(io_, [&] { return pool.connected() == 2; })) << o.conninfo;
+  constexpr int kN = 2000;
+  int answered = 0, bad = 0, unix_socket = 0;
+  for (int i = 0; i < kN; ++i)
+    pool.query("SELECT $1::int, inet_client_addr() IS NULL", Params{std::to_string(i)},
+               [&, i](QueryResult&& r) {
+                 ++answered;
+                 if (!r.ok || r.value(0, 0) != std::to_string(i)) ++bad;
+                 if (r.ok && r.value(0, 1) == "t") ++unix_socket;
+               });
+  ASSERT_TRUE(run_until(io_, [&] { return answered == kN; }));
+  EXPECT_EQ(bad, 0);
+  EXPECT_EQ(unix_socket, kN) << "some queries went over TCP";
 }
 
 TEST_F(PoolTest, ErrorDoesNotAffectNeighboursInThePipeline) {
