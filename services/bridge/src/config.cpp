@@ -36,15 +36,15 @@ BridgeConfig BridgeConfig::from_env() {
   c.bridge_token = env_or("STK_BRIDGE_TOKEN", "");
   c.host = env_or("STK_BRIDGE_HOST", c.host);
   c.port = int(bounded("STK_BRIDGE_PORT", c.port, 0, 65535));
+  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
   c.threads = int(bounded("STK_BRIDGE_THREADS", 0, 0, 256));
-  if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (c.threads == 0) c.threads = cores;
   c.cache_dir = env_or("STK_BRIDGE_CACHE_DIR", c.cache_dir);
   c.db_pool_size = int(bounded("STK_BRIDGE_DB_POOL_SIZE", c.db_pool_size, 1, 1000));
   // 0 (default): the cores a worker has to itself — with PostgreSQL on the same host, a worker that mostly
   // waits for its one busy backend may keep a second one busy on a spare core (pg/load_spread.hpp).
   c.db_spread = int(bounded("STK_BRIDGE_DB_SPREAD", 0, 0, 1000));
-  if (c.db_spread == 0)
-    c.db_spread = std::max(1, int(std::max(1u, std::thread::hardware_concurrency())) / c.threads);
+  if (c.db_spread == 0) c.db_spread = std::max(1, cores / c.threads);
   c.db_spread = std::min(c.db_spread, c.db_pool_size);
   c.poll_wait_seconds = int(bounded("STK_BRIDGE_POLL_INTERVAL", c.poll_wait_seconds, 1, 300));
   c.max_stale_seconds = bounded("STK_BRIDGE_MAX_STALE", c.max_stale_seconds, 1, 365LL * 86400);
