@@ -19,12 +19,27 @@ std::string rfc3339(int64_t ms) {
     millis += 1000;
     secs -= 1;
   }
-  struct tm tm {};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-  return buf;
+  // Request log lines stamp every request: the "YYYY-MM-DDTHH:MM:SS." part changes once a second, so each
+  // thread keeps the last one (gmtime_r + snprintf cost more than the rest of a log line).
+  thread_local time_t cached_secs = -1;
+  thread_local char cached[32];
+  thread_local int cached_len = 0;
+  if (secs != cached_secs) {
+    struct tm tm {};
+    gmtime_r(&secs, &tm);
+    cached_len = std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (cached_len < 0 || cached_len >= int(sizeof cached)) cached_len = 0;
+    cached_secs = secs;
+  }
+  std::string out;
+  out.reserve(size_t(cached_len) + 4);
+  out.append(cached, size_t(cached_len));
+  out += char('0' + millis / 100);
+  out += char('0' + millis / 10 % 10);
+  out += char('0' + millis % 10);
+  out += 'Z';
+  return out;
 }
 
 std::string now_rfc3339() {

@@ -53,6 +53,13 @@ TEST(Ids, RequestIdsAreUniqueV4ShapedUuids) {
 
 TEST(Time, Rfc3339RoundTrip) {
   EXPECT_EQ(rfc3339(0), "1970-01-01T00:00:00.000Z");
+  // The per-thread cache of the seconds part must follow every change of second, in either direction.
+  EXPECT_EQ(rfc3339(1772359200123), "2026-03-01T10:00:00.123Z");
+  EXPECT_EQ(rfc3339(1772359200999), "2026-03-01T10:00:00.999Z");
+  EXPECT_EQ(rfc3339(1772359201005), "2026-03-01T10:00:01.005Z");
+  EXPECT_EQ(rfc3339(1772359200050), "2026-03-01T10:00:00.050Z");
+  EXPECT_EQ(rfc3339(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(rfc3339(4102444799999), "2099-12-31T23:59:59.999Z");
   EXPECT_EQ(*parse_rfc3339("2026-03-01T10:00:00Z"), 1772359200000);
   EXPECT_EQ(*parse_rfc3339("2026-03-01T11:00:00.5+01:00"), 1772359200500);
   EXPECT_FALSE(parse_rfc3339("2026-13-01T10:00:00Z").has_value());
@@ -86,6 +93,15 @@ TEST(Log, RedactUrlDropsCredentials) {
 }
 
 TEST(Log, JsonStringEscapingMatchesAJsonParser) {
+  EXPECT_EQ(
+      [] {
+        std::string plain;
+        log::append_json_string(plain, "plain text, no escapes");
+        log::append_json_string(plain, "");
+        log::append_json_string(plain, "tail\\");
+        return plain;
+      }(),
+      R"("plain text, no escapes""""tail\\")");
   static const char kRaw[] = "a\"b\\c\n\t\x01 é 日本 \xff\xc3";
   const std::string raw(kRaw, sizeof kRaw - 1);
   std::string out;
