@@ -72,4 +72,12 @@ bool is_lossless_widening(std::string_view from, std::string_view to) {
   return from == "integer" && to == "bigint";
 }
 
+JsonWireFormat json_wire_format(std::string_view logical) {
+  if (logical == "bigint" || logical == "decimal") return {"", "::text"};
+  if (logical == "timestamp")
+    return {"to_char(", " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"};
+  if (logical == "bytes") return {"translate(encode(", ", 'base64'), E'\\n', '')"};
+  return {};
+}
+
 }  // namespace stk::sql

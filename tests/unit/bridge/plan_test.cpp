@@ -214,3 +214,37 @@ TEST_F(Planner, CursorIsBoundToItsOrder) {
   J other = {{"orderBy", {{"title", "desc"}}}, {"limit", 2}, {"after", cursor}};
   EXPECT_THROW(plan_call(*rel, parse_route("db/posts/select"), other, as({"admin"}), limits), Error);
 }
+
+// The JSON projection is assembled from per-release column outputs: each column in its wire format (§7),
+// only the columns the rule allows, and expanded rows under their own aliases.
+TEST_F(Planner, ProjectionWritesEveryColumnInItsWireFormat) {
+  auto st = plan("db/users/select", R"({"where":{"email":"a@b"}})");
+  for (const char* part :
+       {"json_build_object('id', t0.\"id\", 'email', t0.\"email\", 'team_id', t0.\"team_id\", 'age', "
+        "t0.\"age\"",
+        "'salary', t0.\"salary\"::text",
+        "'born', to_char(t0.\"born\" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+        "'avatar', translate(encode(t0.\"avatar\", 'base64'), E'\\n', '')", "'ratings', t0.\"ratings\"",
+        "'prefs', t0.\"prefs\")"})
+    EXPECT_NE(st.sql.find(part), std::string::npos) << part << "\n" << st.sql;
+
+  auto reader = plan("db/users/select", "{}", {"reader"});
+  EXPECT_NE(reader.sql.find("json_build_object('id', t0.\"id\", 'email', t0.\"email\", 'team_id', "
+                            "t0.\"team_id\") AS _j"),
+            std::string::npos)
+      << reader.sql;
+
+  auto posts = plan("db/posts/select", R"({"expand":["author.team"],"select":["id"]})");
+  EXPECT_NE(
+      posts.sql.find("json_build_object('id', t0.\"id\"::text, 'author', (SELECT json_build_object('id', "
+                     "e1.\"id\""),
+      std::string::npos)
+      << posts.sql;
+  EXPECT_NE(
+      posts.sql.find("'team', (SELECT json_build_object('id', e2.\"id\", 'org_id', e2.\"org_id\", 'name', "
+                     "e2.\"name\") FROM \"teams\" e2 WHERE e2.\"id\" = e1.\"team_id\")"),
+      std::string::npos)
+      << posts.sql;
+  EXPECT_NE(posts.sql.find("FROM \"users\" e1 WHERE e1.\"id\" = t0.\"author_id\")"), std::string::npos)
+      << posts.sql;
+}

@@ -89,7 +89,9 @@ std::optional<std::string> param_text(const ColumnType& c, const nlohmann::order
   if (c.type == "json" || c.type == "array") return v.dump();
   if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return std::string(v.get<bool>() ? "true" : "false");
-  return v.dump();  // numbers: JSON text is valid PostgreSQL numeric input
+  if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  return v.dump();  // other numbers: JSON text is valid PostgreSQL numeric input
 }
 
 const std::string& cast_type(const std::string& type) {
@@ -99,15 +101,9 @@ const std::string& cast_type(const std::string& type) {
 std::string typed_placeholder(const ColumnType& c, int n) {
   std::string p = "$" + std::to_string(n);
   if (c.type == "bytes") return "decode(" + p + "::text, 'base64')";
-  return p + "::" + cast_type(c.type);
-}
-
-std::string output_expr(const std::string& type, const std::string& q) {
-  if (type == "bigint" || type == "decimal") return q + "::text";
-  if (type == "timestamp")
-    return "to_char(" + q + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
-  if (type == "bytes") return "translate(encode(" + q + ", 'base64'), E'\\n', '')";
-  return q;
+  p += "::";
+  p += cast_type(c.type);
+  return p;
 }
 
 }  // namespace stk::bridge

@@ -28,9 +28,6 @@ void check_value(const ColumnType& c, const nlohmann::ordered_json& v, bool allo
 std::optional<std::string> param_text(const ColumnType& c, const nlohmann::ordered_json& v);
 // SQL for parameter `$n` typed as the column: "$3::integer", "decode($3::text, 'base64')", "$3::jsonb".
 std::string typed_placeholder(const ColumnType& c, int n);
-// SQL that renders column `qualified` (e.g. t0."price") in its JSON wire format (§7): bigint/decimal as
-// strings, timestamps as RFC 3339 UTC, bytes as base64.
-std::string output_expr(const std::string& type, const std::string& qualified);
 // The PostgreSQL type name for casts of a logical type ("integer", "jsonb", ...).
 const std::string& cast_type(const std::string& type);
 // JSON type name for messages: "string", "integer", "number", "boolean", "null", "array", "object".

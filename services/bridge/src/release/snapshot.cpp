@@ -3,6 +3,8 @@
 #include <atomic>
 
 #include "stk/core/error.hpp"
+#include "stk/sql/ident.hpp"
+#include "stk/sql/types.hpp"
 
 namespace stk::bridge {
 namespace {
@@ -72,6 +74,12 @@ std::shared_ptr<const EnvRelease> compile_release(const nlohmann::ordered_json& 
       if (c.references && !c.references->as.empty())
         v.relations[c.references->as] =
             Relation{c.references->as, c.name, c.references->table, c.references->column};
+    }
+    for (const auto& name : v.all_columns) {
+      const auto wire = sql::json_wire_format(t.type_of(name));
+      const std::string quoted = sql::quote_ident(name);
+      v.outputs[name] = ColumnOutput{sql::quote_literal(name), std::string(wire.before),
+                                     "." + quoted + std::string(wire.after), quoted};
     }
     rel->tables.emplace(t.name, std::move(v));
   }

@@ -36,11 +36,21 @@ struct Relation {
   std::string target_column;
 };
 
+// One column's entry in a JSON row projection (call/row_json), built once per release because every select
+// needs it: row_json_sql writes key_literal, ", ", before, <alias>, dot_column_after.
+struct ColumnOutput {
+  std::string key_literal;       // 'name'
+  std::string before;            // wire-format prefix, e.g. to_char(
+  std::string dot_column_after;  // ."name" and the wire-format suffix
+  std::string quoted;            // "name"
+};
+
 struct TableView {
   const model::Table* table = nullptr;
   std::unordered_map<std::string, std::vector<CompiledRule>> ops;  // op -> rules in file order
   std::unordered_map<std::string, Relation> relations;             // by `as`
   std::vector<std::string> all_columns;                            // PK first, then declaration order
+  std::unordered_map<std::string, ColumnOutput> outputs;           // by column name, every column
 };
 
 struct EnvRelease {

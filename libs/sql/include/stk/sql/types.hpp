@@ -10,6 +10,14 @@ namespace stk::sql {
 // Throws stk::Error(BadRequest) for an unknown logical type.
 const std::string& pg_type(std::string_view logical);
 
+// How a column of a logical type is written in its JSON wire format (spec bridge-crud §7) by SQL: the text to
+// put before and after the qualified column reference. bigint/decimal become strings, timestamps RFC 3339 UTC
+// with microseconds, bytes base64 without line breaks; every other type is itself (both parts empty).
+struct JsonWireFormat {
+  std::string_view before, after;
+};
+JsonWireFormat json_wire_format(std::string_view logical);
+
 // The same type as PostgreSQL reports it through format_type() ("timestamp with time zone", …): compare live
 // columns against this.
 const std::string& pg_type_reported(std::string_view logical);
