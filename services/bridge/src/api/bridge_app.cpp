@@ -19,6 +19,7 @@
 #include "limits/rate_limiter.hpp"
 #include "stk/core/error.hpp"
 #include "stk/core/ids.hpp"
+#include "stk/core/json.hpp"
 #include "stk/core/log.hpp"
 #include "stk/core/time.hpp"
 #include "stk/pg/pool.hpp"
@@ -284,8 +285,9 @@ void BridgeApp::handle(http::Request&& req, http::Respond respond_in) {
                                             " MB");
         nlohmann::ordered_json params = nlohmann::ordered_json::object();
         if (!req.body.empty()) {
-          params = nlohmann::ordered_json::parse(req.body, nullptr, false);
-          if (params.is_discarded()) throw Error(Code::BadRequest, "request body is not valid JSON");
+          auto parsed = parse_json(req.body);
+          if (!parsed) throw Error(Code::BadRequest, "request body is not valid JSON");
+          params = std::move(*parsed);
           if (params.is_null()) params = nlohmann::ordered_json::object();
           if (!params.is_object()) throw Error(Code::BadRequest, "request body must be the params object");
         }

@@ -1,6 +1,7 @@
 #include "call/request.hpp"
 
 #include "stk/core/error.hpp"
+#include "stk/core/json.hpp"
 
 namespace stk::bridge {
 
@@ -19,10 +20,11 @@ const char* op_name(Op op) {
 }
 
 CallRequest parse_call_body(std::string_view body) {
-  auto doc = nlohmann::ordered_json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded())
+  auto parsed = parse_json(body);
+  if (!parsed)
     throw Error(Code::BadRequest,
                 "request body is not valid JSON; send {\"path\": \"db/<table>/<op>\", \"params\": {...}}");
+  auto& doc = *parsed;
   if (!doc.is_object())
     throw Error(Code::BadRequest,
                 "request body must be a JSON object: {\"path\": \"db/<table>/<op>\", \"params\": {...}}");

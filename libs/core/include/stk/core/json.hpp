@@ -1,5 +1,7 @@
 #pragma once
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +13,11 @@ using OrderedJson = nlohmann::ordered_json;  // keys in insertion order (declara
 // Canonical serialisation: sorted keys, no whitespace, UTF-8 kept as is. Used for content hashes.
 std::string canonical_dump(const Json& j);
 std::string canonical_dump(const OrderedJson& j);
+
+// Parses JSON text as nlohmann::ordered_json::parse would (same accepted language; keys in document order, a
+// repeated key keeps its first position and last value; integers >= 0 unsigned — also "-0"), several times
+// faster on request-sized bodies (simdjson). nullopt when the text is not JSON.
+std::optional<OrderedJson> parse_json(std::string_view text);
 
 // Reads a field accepting camelCase or its snake_case spelling (spec hub §10.1: both MUST be accepted).
 // Returns nullptr json when absent.

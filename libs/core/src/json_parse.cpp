@@ -1,0 +1,85 @@
+// Request bodies are parsed on every call: simdjson reads the text (DESIGN hot path step 1) and the result is
+// built as the OrderedJson the planners work on. nlohmann's own parser stays the reference: whatever simdjson
+// declines goes through it, so both the accepted language and the errors stay nlohmann's.
+#include <simdjson.h>
+
+#include "stk/core/json.hpp"
+
+namespace stk {
+namespace {
+
+namespace dom = simdjson::dom;
+
+// Bodies up to this size reuse the thread's parser (its buffers grow to the largest body seen); larger ones
+// get a parser of their own, so one big request does not pin its memory to the thread.
+constexpr size_t kReusedParserMaxBytes = 1 << 20;
+
+void convert(dom::element e, OrderedJson& out) {
+  switch (e.type()) {
+    case dom::element_type::OBJECT: {
+      out = OrderedJson::object();
+      for (dom::key_value_pair field : dom::object(e))
+        convert(field.value, out[std::string(field.key)]);  // a repeated key: first position, last value
+      return;
+    }
+    case dom::element_type::ARRAY: {
+      out = OrderedJson::array();
+      for (dom::element item : dom::array(e)) {
+        out.push_back(nullptr);
+        convert(item, out.back());
+      }
+      return;
+    }
+    case dom::element_type::INT64: {
+      const int64_t v = int64_t(e);
+      if (v >= 0)
+        out = uint64_t(v);  // as nlohmann: non-negative integers are unsigned
+      else
+        out = v;
+      return;
+    }
+    case dom::element_type::UINT64:
+      out = uint64_t(e);
+      return;
+    case dom::element_type::DOUBLE:
+      out = double(e);
+      return;
+    case dom::element_type::STRING:
+      out = std::string(std::string_view(e));
+      return;
+    case dom::element_type::BOOL:
+      out = bool(e);
+      return;
+    case dom::element_type::NULL_VALUE:
+      out = nullptr;
+      return;
+  }
+}
+
+std::optional<OrderedJson> parse_with(dom::parser& parser, std::string_view text) {
+  dom::element root;
+  if (parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
+  OrderedJson out;
+  convert(root, out);
+  return out;
+}
+
+}  // namespace
+
+std::optional<OrderedJson> parse_json(std::string_view text) {
+  std::optional<OrderedJson> out;
+  if (text.size() <= kReusedParserMaxBytes) {
+    thread_local dom::parser parser;
+    out = parse_with(parser, text);
+  } else {
+    dom::parser parser;
+    out = parse_with(parser, text);
+  }
+  if (out) return out;
+  // Numbers beyond 64 bits, nesting deeper than simdjson's limit, and invalid text: nlohmann decides.
+  auto doc = OrderedJson::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded()) return std::nullopt;
+  return doc;
+}
+
+}  // namespace stk
