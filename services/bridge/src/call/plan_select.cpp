@@ -14,6 +14,10 @@
 namespace stk::bridge {
 namespace {
 
+bool is_star(const nlohmann::ordered_json* sel) {
+  return !sel || (sel->is_string() && sel->get_ref<const std::string&>() == "*");
+}
+
 std::vector<std::string> requested_columns(const nlohmann::ordered_json* sel, const TableView& t) {
   if (!sel || (sel->is_string() && sel->get<std::string>() == "*")) return t.all_columns;
   if (!sel->is_array()) bad("'select' must be \"*\" or a non-empty array of column names");
@@ -133,10 +137,13 @@ Statement plan_select(const EnvRelease& env, const TableView& t, const CompiledR
   st.connection = t.table->connection;
   SqlBuilder b;
   const auto* sel = find(params, "select");
-  auto requested = requested_columns(sel, t);
   std::vector<std::string> columns;
-  for (const auto& c : requested)
-    if (rule.allows(c)) columns.push_back(c);
+  if (rule.all_columns && is_star(sel)) {
+    columns = t.all_columns;
+  } else {
+    for (const auto& c : requested_columns(sel, t))
+      if (rule.allows(c)) columns.push_back(c);
+  }
   auto keys = order_keys(find(params, "orderBy"), t);
   auto limit = non_negative_int(params, "limit");
   auto offset = non_negative_int(params, "offset");
@@ -196,38 +203,50 @@ Statement plan_select(const EnvRelease& env, const TableView& t, const CompiledR
   }
 
   int next_alias = 1;
-  std::string row = row_json_sql(t, "t0", columns, tree, who, b, next_alias);
-  std::string inner = "SELECT " + row + " AS _j";
-  if (st.want_cursor) {
-    inner += ", json_build_array(";
-    for (size_t i = 0; i < keys.size(); ++i)
-      inner += (i ? ", " : "") + ("t0." + q(keys[i].column) + "::text");
-    inner += ") AS _c";
-  }
-  inner += " FROM " + q(t.table->name) + " t0";
-  if (!where.empty()) inner += " WHERE " + where;
-  if (!keys.empty()) {
-    inner += " ORDER BY ";
-    for (size_t i = 0; i < keys.size(); ++i)
-      inner += (i ? ", " : "") + ("t0." + q(keys[i].column) + (keys[i].desc ? " DESC" : " ASC"));
-  }
-  int64_t lim = limit ? *limit : limits.select_max_rows + 1;
-  if (!limit) st.row_cap = limits.select_max_rows;
-  st.page_limit = limit ? *limit : -1;
-  inner += " LIMIT $" + std::to_string(b.add(std::to_string(lim))) + "::bigint";
-  if (offset) inner += " OFFSET $" + std::to_string(b.add(std::to_string(*offset))) + "::bigint";
-
-  std::string sql = "SELECT coalesce(json_agg(q._j), '[]'::json), count(*), ";
+  const std::string row = row_json_sql(t, "t0", columns, tree, who, b, next_alias);
+  const std::string table_ref = q(t.table->name) + " t0";
+  // One buffer, written front to back (this runs for every select).
+  std::string sql;
+  sql.reserve(row.size() + where.size() + total_where.size() + 256);
+  sql += "SELECT coalesce(json_agg(q._j), '[]'::json), count(*), ";
   sql += st.want_cursor ? "(array_agg(q._c))[count(*)]" : "NULL::json";
   sql += ", ";
   if (st.want_count) {
-    sql += "(SELECT count(*) FROM " + q(t.table->name) + " t0";
-    if (!total_where.empty()) sql += " WHERE " + total_where;
+    sql += "(SELECT count(*) FROM ";
+    sql += table_ref;
+    if (!total_where.empty()) sql += " WHERE ", sql += total_where;
     sql += ")";
   } else {
     sql += "NULL::bigint";
   }
-  sql += " FROM (" + inner + ") q";
+  sql += " FROM (SELECT ";
+  sql += row;
+  sql += " AS _j";
+  if (st.want_cursor) {
+    sql += ", json_build_array(";
+    for (size_t i = 0; i < keys.size(); ++i) sql += (i ? ", " : "") + ("t0." + q(keys[i].column) + "::text");
+    sql += ") AS _c";
+  }
+  sql += " FROM ";
+  sql += table_ref;
+  if (!where.empty()) sql += " WHERE ", sql += where;
+  if (!keys.empty()) {
+    sql += " ORDER BY ";
+    for (size_t i = 0; i < keys.size(); ++i)
+      sql += (i ? ", " : "") + ("t0." + q(keys[i].column) + (keys[i].desc ? " DESC" : " ASC"));
+  }
+  int64_t lim = limit ? *limit : limits.select_max_rows + 1;
+  if (!limit) st.row_cap = limits.select_max_rows;
+  st.page_limit = limit ? *limit : -1;
+  sql += " LIMIT $";
+  sql += std::to_string(b.add(std::to_string(lim)));
+  sql += "::bigint";
+  if (offset) {
+    sql += " OFFSET $";
+    sql += std::to_string(b.add(std::to_string(*offset)));
+    sql += "::bigint";
+  }
+  sql += ") q";
   st.sql = std::move(sql);
   st.params = std::move(b.params);
   return st;

@@ -33,7 +33,12 @@ std::string comparison(const ColumnType& c, const std::string& ref, const std::s
       bad("operator " + op + " on '" + c.name + "' takes a single value, not an " + json_kind(operand));
     check_value(c, operand, false);
     int n = b.add(param_text(c, operand));
-    return ref + " " + sql_op + " " + typed_placeholder(c, n);
+    std::string out = ref;
+    out += ' ';
+    out += sql_op;
+    out += ' ';
+    out += typed_placeholder(c, n);
+    return out;
   }
   if (op == "$in" || op == "$notIn") {
     require_comparable(c, op);
@@ -82,7 +87,7 @@ std::string where_sql(const nlohmann::ordered_json& where, const model::Table& t
   if (!where.is_object()) bad("'where' must be an object of column: value or column: {operator: value}");
   std::string out;
   int conditions = 0;
-  auto add = [&](std::string s) {
+  auto add = [&](const std::string& s) {
     if (++conditions > limits.where_max_conditions)
       bad("'where' has more than " + std::to_string(limits.where_max_conditions) + " conditions");
     if (!out.empty()) out += " AND ";
