@@ -14,7 +14,8 @@ constexpr int kCap = 100;  // STK_SELECT_MAX_ROWS for this suite
 class BridgeCrud : public BridgeSuite<BridgeCrud> {
  public:
   static BridgeStack::Options options() {
-    return {{{"STK_SELECT_MAX_ROWS", std::to_string(kCap)}}, {"admin", "writer"}};
+    return {{{"STK_SELECT_MAX_ROWS", std::to_string(kCap)}, {"STK_RESPONSE_BODY_MAX_SIZE_MB", "1"}},
+            {"admin", "writer"}};
   }
 
  protected:
@@ -390,6 +391,28 @@ TEST_F(BridgeCrud, RowCapRejectsInsteadOfTruncating) {
   auto del = s().remove("admin", "counters", where);
   ASSERT_OK(del);
   EXPECT_EQ(del.data()["affected"], kCap + 1);
+}
+
+// STK_RESPONSE_BODY_MAX_SIZE_MB (1 here): a larger answer is a 500 that says what to do, never a cut array;
+// both select forms (rows joined by the Bridge, and the aggregate PostgreSQL builds when count is asked).
+TEST_F(BridgeCrud, ResponsesOverTheSizeLimitAreRefusedNotCut) {
+  auto t = tag();
+  const std::string long_title(12'000, 'x');
+  for (int batch = 0; batch < 5; ++batch) {
+    OJ rows = OJ::array();
+    for (int i = 0; i < 20; ++i) rows.push_back({{"title", long_title}, {"batch", t}});
+    ASSERT_OK(s().insert("admin", "books", rows));
+  }
+  auto where = J(R"({"batch": "@T"})", t);
+  auto half = s().select("admin", "books", OJ{{"where", where}, {"limit", 50}});  // ~600 KB
+  ASSERT_OK(half);
+  EXPECT_EQ(half.data().size(), 50u);
+  EXPECT_EQ(half.data()[49]["title"], long_title);
+  for (const auto& params : {OJ{{"where", where}}, OJ{{"where", where}, {"count", "exact"}}}) {
+    auto all = s().select("admin", "books", params);  // ~1.2 MB
+    EXPECT_ERROR(all, 500, "INTERNAL_ERROR");
+    EXPECT_NE(all.describe().find("STK_RESPONSE_BODY_MAX_SIZE_MB"), std::string::npos) << all.describe();
+  }
 }
 
 TEST_F(BridgeCrud, CountExactInMeta) {

@@ -76,6 +76,47 @@ http::Response error_response(const Error& e, BridgeApp::RequestInfo& info) {
   return r;
 }
 
+// The response to a row-set select (Statement::rowset): the rows' JSON joined into the data array, and the
+// last row's cursor values when a full keyset page asks for meta.nextCursor.
+template <typename Shape>
+http::Response rowset_response(const pg::QueryResult& r, const Shape& shape, size_t max_response,
+                               BridgeApp::RequestInfo& info) {
+  if (r.cols != (shape.want_cursor ? 2 : 1))
+    return error_response(Error(Code::Internal, "unexpected query result"), info);
+  if (shape.row_cap >= 0 && r.rows > shape.row_cap)
+    return error_response(
+        Error(Code::BadRequest, "the select matches more than " + std::to_string(shape.row_cap) +
+                                    " rows; add a 'limit' and paginate"),
+        info);
+  size_t size = 2;
+  for (int i = 0; i < r.rows; ++i) size += r.value(i, 0).size() + 1;
+  if (size > max_response)
+    return error_response(
+        Error(Code::Internal,
+              "the response is larger than STK_RESPONSE_BODY_MAX_SIZE_MB; select fewer rows or "
+              "columns"),
+        info);
+  std::string body;
+  body.reserve(size + 32);
+  body += "{\"data\":[";
+  for (int i = 0; i < r.rows; ++i) {
+    if (i) body += ',';
+    body += r.value(i, 0);
+  }
+  body += ']';
+  if (shape.want_cursor) {
+    body += ",\"meta\":{\"nextCursor\":";
+    const int last = r.rows - 1;
+    if (shape.page_limit > 0 && r.rows == shape.page_limit && !r.is_null(last, 1))
+      body += "\"" + encode_cursor(shape.cursor_order, r.value(last, 1)) + "\"";
+    else
+      body += "null";
+    body += '}';
+  }
+  body += '}';
+  return json_response(200, std::move(body), info.rid);
+}
+
 // Which credential slot the caller used (log field authType, label auth_type), by the §3 precedence.
 const char* auth_type_of(const http::Request& req) {
   if (!req.header("x-santokit-api-key").empty()) return "api_key";
@@ -354,12 +395,17 @@ void BridgeApp::call(http::Request& req, std::string_view path, nlohmann::ordere
       metrics_.db_connection_errors.labels({info->project, info->env, st.connection});
   const auto sent = std::chrono::steady_clock::now();
   struct Shape {
-    bool affected, want_count, want_cursor;
+    bool affected, rowset, want_count, want_cursor;
     int64_t page_limit, row_cap;
     std::string cursor_order;
   };
-  Shape shape{st.affected,   st.want_count, st.want_cursor,
-              st.page_limit, st.row_cap,    std::move(st.cursor_order)};
+  Shape shape{st.affected,
+              st.rowset,
+              st.want_count,
+              st.want_cursor,
+              st.page_limit,
+              st.row_cap,
+              std::move(st.cursor_order)};
   const size_t max_response = config_.limits.response_body_max_bytes;
   pool.query(st.sql, std::move(st.params),
              [respond = std::move(respond), info, shape, max_response, snap, &db_time, &db_conn_errors,
@@ -374,6 +420,7 @@ void BridgeApp::call(http::Request& req, std::string_view path, nlohmann::ordere
                               {{"requestId", rid}, {"sqlstate", r.sqlstate}, {"message", r.message}});
                  return respond(error_response(e, *info));
                }
+               if (shape.rowset) return respond(rowset_response(r, shape, max_response, *info));
                if (r.rows != 1 || r.cols != 4)
                  return respond(error_response(Error(Code::Internal, "unexpected query result"), *info));
                std::string body;

@@ -24,8 +24,12 @@ namespace stk::bridge {
 struct Statement {
   std::string sql;
   std::vector<std::optional<std::string>> params;
-  std::string connection;    // the table's connection
-  bool affected = false;     // delete: data = {"affected": N}
+  std::string connection;  // the table's connection
+  bool affected = false;   // delete: data = {"affected": N}
+  // Row set (select without count): one result row per data row, column 0 its JSON (column 1 its cursor
+  // values when want_cursor); the Bridge joins them into the data array. Otherwise one row of four columns:
+  // the data array, the row count, the last row's cursor values, meta.count (or "affected" for delete).
+  bool rowset = false;
   bool want_count = false;   // meta.count
   bool want_cursor = false;  // meta.nextCursor (keyset mode)
   int64_t page_limit = -1;   // explicit limit (a full page gets a cursor)

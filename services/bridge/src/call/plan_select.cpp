@@ -205,47 +205,53 @@ Statement plan_select(const EnvRelease& env, const TableView& t, const CompiledR
   int next_alias = 1;
   const std::string row = row_json_sql(t, "t0", columns, tree, who, b, next_alias);
   const std::string table_ref = q(t.table->name) + " t0";
-  // One buffer, written front to back (this runs for every select).
-  std::string sql;
-  sql.reserve(row.size() + where.size() + total_where.size() + 256);
-  sql += "SELECT coalesce(json_agg(q._j), '[]'::json), count(*), ";
-  sql += st.want_cursor ? "(array_agg(q._c))[count(*)]" : "NULL::json";
-  sql += ", ";
-  if (st.want_count) {
-    sql += "(SELECT count(*) FROM ";
-    sql += table_ref;
-    if (!total_where.empty()) sql += " WHERE ", sql += total_where;
-    sql += ")";
-  } else {
-    sql += "NULL::bigint";
-  }
-  sql += " FROM (SELECT ";
-  sql += row;
-  sql += " AS _j";
+  // The rows themselves, in order; one buffer written front to back (this runs for every select).
+  std::string rows;
+  rows.reserve(row.size() + where.size() + 128);
+  rows += "SELECT ";
+  rows += row;
+  rows += " AS _j";
   if (st.want_cursor) {
-    sql += ", json_build_array(";
-    for (size_t i = 0; i < keys.size(); ++i) sql += (i ? ", " : "") + ("t0." + q(keys[i].column) + "::text");
-    sql += ") AS _c";
+    rows += ", json_build_array(";
+    for (size_t i = 0; i < keys.size(); ++i) rows += (i ? ", " : "") + ("t0." + q(keys[i].column) + "::text");
+    rows += ") AS _c";
   }
-  sql += " FROM ";
-  sql += table_ref;
-  if (!where.empty()) sql += " WHERE ", sql += where;
+  rows += " FROM ";
+  rows += table_ref;
+  if (!where.empty()) rows += " WHERE ", rows += where;
   if (!keys.empty()) {
-    sql += " ORDER BY ";
+    rows += " ORDER BY ";
     for (size_t i = 0; i < keys.size(); ++i)
-      sql += (i ? ", " : "") + ("t0." + q(keys[i].column) + (keys[i].desc ? " DESC" : " ASC"));
+      rows += (i ? ", " : "") + ("t0." + q(keys[i].column) + (keys[i].desc ? " DESC" : " ASC"));
   }
   int64_t lim = limit ? *limit : limits.select_max_rows + 1;
   if (!limit) st.row_cap = limits.select_max_rows;
   st.page_limit = limit ? *limit : -1;
-  sql += " LIMIT $";
-  sql += std::to_string(b.add(std::to_string(lim)));
-  sql += "::bigint";
+  rows += " LIMIT $";
+  rows += std::to_string(b.add(std::to_string(lim)));
+  rows += "::bigint";
   if (offset) {
-    sql += " OFFSET $";
-    sql += std::to_string(b.add(std::to_string(*offset)));
-    sql += "::bigint";
+    rows += " OFFSET $";
+    rows += std::to_string(b.add(std::to_string(*offset)));
+    rows += "::bigint";
   }
+  // Without count the rows go out as they are: the Bridge joins them, which costs PostgreSQL less than
+  // json_agg over a subquery (~8 µs of ~75 µs per select by PK, measured with pgbench -c 1).
+  st.rowset = !st.want_count;
+  if (st.rowset) {
+    st.sql = std::move(rows);
+    st.params = std::move(b.params);
+    return st;
+  }
+  std::string sql;
+  sql.reserve(rows.size() + total_where.size() + 160);
+  sql += "SELECT coalesce(json_agg(q._j), '[]'::json), count(*), ";
+  sql += st.want_cursor ? "(array_agg(q._c))[count(*)]" : "NULL::json";
+  sql += ", (SELECT count(*) FROM ";
+  sql += table_ref;
+  if (!total_where.empty()) sql += " WHERE ", sql += total_where;
+  sql += ") FROM (";
+  sql += rows;
   sql += ") q";
   st.sql = std::move(sql);
   st.params = std::move(b.params);
