@@ -28,31 +28,44 @@ void append_value(std::string& s, const ColumnOutput& o, const std::string& alia
   s += o.dot_column_after;
 }
 
+void append_row_json(std::string& s, const TableView& table, const std::string& alias,
+                     const std::vector<std::string>& columns, const std::vector<ExpandChild>& children,
+                     const Principal& who, SqlBuilder& b, int& next_alias);
+
 // One expanded relation: a correlated lookup of the related row, projected to the caller's rule on it.
-std::string child_sql(const std::string& alias, const ExpandNode& node, const Principal& who, SqlBuilder& b,
-                      int& next_alias) {
+void append_child(std::string& s, const std::string& alias, const ExpandNode& node, const Principal& who,
+                  SqlBuilder& b, int& next_alias) {
   const std::string a = "e" + std::to_string(next_alias++);
-  auto cols = readable_columns(*node.target, *node.rule);
-  std::string s = "(SELECT ";
-  s += row_json_sql(*node.target, a, cols, node.children, who, b, next_alias);
-  s += " FROM " + q(node.target->table->name) + " " + a + " WHERE " + a + "." +
-       q(node.relation->target_column) + " = " + alias + "." + q(node.relation->fk_column);
-  std::string cond = condition_sql(*node.rule, *node.target->table, who, b);
-  if (!cond.empty()) s += " AND " + cond;
-  return s + ")";
+  std::vector<std::string> own;
+  const std::vector<std::string>* cols = &node.target->all_columns;
+  if (!node.rule->all_columns) cols = &(own = readable_columns(*node.target, *node.rule));
+  const Relation& rel = *node.relation;
+  s += "(SELECT ";
+  append_row_json(s, *node.target, a, *cols, node.children, who, b, next_alias);
+  s += " FROM ";
+  s += rel.quoted_target;
+  s += ' ';
+  s += a;
+  s += " WHERE ";
+  s += a;
+  s += '.';
+  s += rel.quoted_target_column;
+  s += " = ";
+  s += alias;
+  s += '.';
+  s += rel.quoted_fk_column;
+  const std::string cond = condition_sql(*node.rule, *node.target->table, who, b);
+  if (!cond.empty()) s += " AND ", s += cond;
+  s += ')';
 }
 
-}  // namespace
-
-std::string row_json_sql(const TableView& table, const std::string& alias,
-                         const std::vector<std::string>& columns, const std::vector<ExpandChild>& children,
-                         const Principal& who, SqlBuilder& b, int& next_alias) {
-  std::string s;
+void append_row_json(std::string& s, const TableView& table, const std::string& alias,
+                     const std::vector<std::string>& columns, const std::vector<ExpandChild>& children,
+                     const Principal& who, SqlBuilder& b, int& next_alias) {
+  bool first = true;
   // json_build_object takes at most 100 arguments; wider rows go through row_to_json of a subselect.
   if (columns.size() + children.size() <= 50) {
-    s.reserve(32 + columns.size() * 48);
     s += "json_build_object(";
-    bool first = true;
     for (const auto& c : columns) {
       const ColumnOutput& o = output_of(table, c);
       if (!first) s += ", ";
@@ -61,17 +74,17 @@ std::string row_json_sql(const TableView& table, const std::string& alias,
       s += ", ";
       append_value(s, o, alias);
     }
-    for (const auto& [name, node] : children) {
+    for (const auto& child : children) {
       if (!first) s += ", ";
       first = false;
-      s += sql::quote_literal(name);
+      s += child.node.relation->key_literal;
       s += ", ";
-      s += child_sql(alias, node, who, b, next_alias);
+      append_child(s, alias, child.node, who, b, next_alias);
     }
-    return s + ")";
+    s += ')';
+    return;
   }
-  s = "(SELECT row_to_json(v) FROM (SELECT ";
-  bool first = true;
+  s += "(SELECT row_to_json(v) FROM (SELECT ";
   for (const auto& c : columns) {
     const ColumnOutput& o = output_of(table, c);
     if (!first) s += ", ";
@@ -80,13 +93,24 @@ std::string row_json_sql(const TableView& table, const std::string& alias,
     s += " AS ";
     s += o.quoted;
   }
-  for (const auto& [name, node] : children) {
+  for (const auto& child : children) {
     if (!first) s += ", ";
     first = false;
-    s += child_sql(alias, node, who, b, next_alias);
-    s += " AS " + q(name);
+    append_child(s, alias, child.node, who, b, next_alias);
+    s += " AS " + q(child.name);
   }
-  return s + ") v)";
+  s += ") v)";
+}
+
+}  // namespace
+
+std::string row_json_sql(const TableView& table, const std::string& alias,
+                         const std::vector<std::string>& columns, const std::vector<ExpandChild>& children,
+                         const Principal& who, SqlBuilder& b, int& next_alias) {
+  std::string s;
+  s.reserve(64 + columns.size() * 48 + children.size() * 512);
+  append_row_json(s, table, alias, columns, children, who, b, next_alias);
+  return s;
 }
 
 }  // namespace stk::bridge

@@ -72,8 +72,14 @@ std::shared_ptr<const EnvRelease> compile_release(const nlohmann::ordered_json& 
     for (const auto& c : t.columns) {
       v.all_columns.push_back(c.name);
       if (c.references && !c.references->as.empty())
-        v.relations[c.references->as] =
-            Relation{c.references->as, c.name, c.references->table, c.references->column};
+        v.relations[c.references->as] = Relation{c.references->as,
+                                                 c.name,
+                                                 c.references->table,
+                                                 c.references->column,
+                                                 sql::quote_literal(c.references->as),
+                                                 sql::quote_ident(c.references->table),
+                                                 sql::quote_ident(c.references->column),
+                                                 sql::quote_ident(c.name)};
     }
     for (const auto& name : v.all_columns) {
       const auto wire = sql::json_wire_format(t.type_of(name));

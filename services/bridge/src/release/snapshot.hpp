@@ -34,6 +34,8 @@ struct Relation {
   std::string fk_column;  // column of this table
   std::string target;     // target table
   std::string target_column;
+  // SQL text for the expand lookup (call/row_json), built once per release: the key and quoted identifiers.
+  std::string key_literal, quoted_target, quoted_target_column, quoted_fk_column;
 };
 
 // One column's entry in a JSON row projection (call/row_json), built once per release because every select
