@@ -3,8 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
-
 #include "builders.hpp"
 
 using namespace stk;
@@ -415,14 +413,10 @@ TEST(Plan, JsonShape) {
       "sql":"ALTER TABLE \"users\" ADD COLUMN \"bio\" text","description":"add column 'users.bio'"}],"drift":[]})"));
 }
 
-// The 10 ms budget is for optimised builds; Debug / sanitizer builds get 10x.
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
-constexpr double kPlanBudgetMs = 10.0;
-#else
-constexpr double kPlanBudgetMs = 100.0;
-#endif
-
-TEST(Plan, HundredTablesPlanFast) {
+// A 100-table schema (each table referencing the previous one) plans to 300 creations from nothing and to
+// nothing against itself. How long that takes is measured by bench_hub (apply of 100 tables), not asserted
+// here: timings on a shared machine are noise for a unit test.
+TEST(Plan, HundredTablesCreateAndReapplyToNothing) {
   std::vector<model::Table> tables;
   for (int i = 0; i < 100; ++i) {
     std::string n = "t" + std::to_string(1000 + i);
@@ -435,20 +429,7 @@ TEST(Plan, HundredTablesPlanFast) {
   }
   auto s = test::schema(tables);
   LiveSchema live = test::live_of(s);
-  double best_ms = 1e9;
-  for (int run = 0; run < 5; ++run) {
-    auto t0 = std::chrono::steady_clock::now();
-    Plan p = plan_changes(s, &s, live, &live);
-    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    best_ms = std::min(best_ms, ms);
-    ASSERT_TRUE(p.empty());
-  }
-  RecordProperty("plan_100_tables_us", static_cast<int>(best_ms * 1000));
-  EXPECT_LT(best_ms, kPlanBudgetMs);
-  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(plan_changes(s, &s, live, &live).empty());
   Plan create = plan_changes(s, nullptr, LiveSchema{}, nullptr);
-  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  RecordProperty("create_100_tables_us", static_cast<int>(ms * 1000));
   EXPECT_EQ(create.operations.size(), 300u);
-  EXPECT_LT(ms, kPlanBudgetMs);
 }
