@@ -3,6 +3,10 @@
 // declines goes through it, so both the accepted language and the errors stay nlohmann's.
 #include <simdjson.h>
 
+#include <algorithm>
+#include <string>
+
+#include "stk/core/error.hpp"
 #include "stk/core/json.hpp"
 
 namespace stk {
@@ -13,6 +17,30 @@ namespace dom = simdjson::dom;
 // Bodies up to this size reuse the thread's parser (its buffers grow to the largest body seen); larger ones
 // get a parser of their own, so one big request does not pin its memory to the thread.
 constexpr size_t kReusedParserMaxBytes = 1 << 20;
+
+// The deepest nesting of arrays/objects in `text` (strings skipped), counted without parsing: JSON deeper
+// than kMaxJsonDepth is refused before any parser or any recursive walk (dump, compare, convert) sees it, so
+// a body of ten million '[' cannot exhaust a thread's stack.
+size_t max_nesting(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
 
 void convert(dom::element e, OrderedJson& out) {
   switch (e.type()) {
@@ -67,6 +95,9 @@ std::optional<OrderedJson> parse_with(dom::parser& parser, std::string_view text
 }  // namespace
 
 std::optional<OrderedJson> parse_json(std::string_view text) {
+  if (max_nesting(text) > kMaxJsonDepth)
+    throw Error(Code::BadRequest,
+                "JSON nests arrays/objects deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   std::optional<OrderedJson> out;
   if (text.size() <= kReusedParserMaxBytes) {
     thread_local dom::parser parser;
@@ -76,7 +107,7 @@ std::optional<OrderedJson> parse_json(std::string_view text) {
     out = parse_with(parser, text);
   }
   if (out) return out;
-  // Numbers beyond 64 bits, nesting deeper than simdjson's limit, and invalid text: nlohmann decides.
+  // Numbers beyond 64 bits and invalid text: nlohmann decides.
   auto doc = OrderedJson::parse(text.begin(), text.end(), nullptr, false);
   if (doc.is_discarded()) return std::nullopt;
   return doc;

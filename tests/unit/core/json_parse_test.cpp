@@ -2,6 +2,7 @@
 // verdict on invalid text (the fuzz target fuzz_call checks the same on arbitrary bytes).
 #include <gtest/gtest.h>
 
+#include "stk/core/error.hpp"
 #include "stk/core/json.hpp"
 
 using stk::OrderedJson;
@@ -34,7 +35,8 @@ TEST(ParseJson, ReadsWhatNlohmannReads) {
            "[]",
            "null",
            "\"\"",
-           "{\"deep\":" + std::string(2000, '[') + std::string(2000, ']') + "}",
+           "{\"deep\":" + std::string(511, '[') + std::string(511, ']') + "}",  // 512 levels: the limit
+           "[\"[[[[ brackets in a string \\\" {{{{ do not nest\"]",
            // invalid
            "",
            " ",
@@ -79,4 +81,25 @@ TEST(ParseJson, LargeBodiesParseToo) {
   ASSERT_TRUE(j.has_value());
   EXPECT_EQ(j->size(), 200000u);
   EXPECT_EQ((*j)[199999], "199999");
+}
+
+// Deeper than kMaxJsonDepth is refused before parsing (every later walk of a value may recurse), whichever
+// parser would have taken it; brackets inside strings do not count.
+TEST(ParseJson, NestingDeeperThanTheLimitIsABadRequest) {
+  for (size_t depth : {size_t(513), size_t(2000), size_t(1'000'000)}) {
+    const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+    try {
+      parse_json(deep);
+      ADD_FAILURE() << "no error at depth " << depth;
+    } catch (const stk::Error& e) {
+      EXPECT_EQ(e.code(), stk::Code::BadRequest);
+      EXPECT_NE(std::string(e.what()).find("deeper than 512 levels"), std::string::npos) << e.what();
+    }
+  }
+  // Invalid text that nests too deep is refused the same way (never reaches nlohmann's recursion).
+  EXPECT_THROW(parse_json(std::string(600, '{')), stk::Error);
+  const std::string in_string = "[\"" + std::string(5000, '[') + "\"]";
+  auto j = parse_json(in_string);
+  ASSERT_TRUE(j.has_value());
+  EXPECT_EQ((*j)[0].get<std::string>().size(), 5000u);
 }

@@ -76,18 +76,18 @@ nlohmann::ordered_json params_from_query(const std::vector<std::pair<std::string
   for (const auto& [k, v] : query) {
     if (out.contains(k)) throw Error(Code::BadRequest, "query parameter '" + k + "' is given twice");
     if (k == "limit" || k == "offset") {
-      auto j = nlohmann::ordered_json::parse(v, nullptr, false);
-      if (j.is_discarded() || !j.is_number_integer())
+      auto j = parse_json(v);
+      if (!j || !j->is_number_integer())
         throw Error(Code::BadRequest, "query parameter '" + k + "' must be a non-negative integer");
-      out[k] = j;
+      out[k] = std::move(*j);
     } else if (k == "select" || k == "expand") {
       if (v == "*") {
         out[k] = v;
         continue;
       }
-      auto j = nlohmann::ordered_json::parse(v, nullptr, false);
-      if (!j.is_discarded() && (j.is_array() || j.is_string())) {
-        out[k] = j;
+      auto j = parse_json(v);
+      if (j && (j->is_array() || j->is_string())) {
+        out[k] = std::move(*j);
         continue;
       }
       nlohmann::ordered_json list = nlohmann::ordered_json::array();
@@ -100,12 +100,12 @@ nlohmann::ordered_json params_from_query(const std::vector<std::pair<std::string
       }
       out[k] = list;
     } else if (k == "where" || k == "orderBy") {
-      auto j = nlohmann::ordered_json::parse(v, nullptr, false);
-      if (j.is_discarded()) throw Error(Code::BadRequest, "query parameter '" + k + "' must be JSON");
-      out[k] = j;
+      auto j = parse_json(v);
+      if (!j) throw Error(Code::BadRequest, "query parameter '" + k + "' must be JSON");
+      out[k] = std::move(*j);
     } else if (k == "after") {
-      auto j = nlohmann::ordered_json::parse(v, nullptr, false);
-      out[k] = j.is_discarded() ? nlohmann::ordered_json(v) : j;
+      auto j = parse_json(v);
+      out[k] = j ? std::move(*j) : nlohmann::ordered_json(v);
     } else {
       out[k] = v;  // count=exact and unknown keys (rejected by the planner with the key's name)
     }

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,9 @@ std::string canonical_dump(const OrderedJson& j);
 
 // Parses JSON text as nlohmann::ordered_json::parse would (same accepted language; keys in document order, a
 // repeated key keeps its first position and last value; integers >= 0 unsigned — also "-0"), several times
-// faster on request-sized bodies (simdjson). nullopt when the text is not JSON.
+// faster on request-sized bodies (simdjson). nullopt when the text is not JSON. Nesting deeper than
+// kMaxJsonDepth throws stk::Error(BadRequest) before parsing: every later walk of the value may recurse.
+inline constexpr size_t kMaxJsonDepth = 512;
 std::optional<OrderedJson> parse_json(std::string_view text);
 
 // Reads a field accepting camelCase or its snake_case spelling (spec hub §10.1: both MUST be accepted).
