@@ -128,4 +128,20 @@ TEST(HubObservability, HealthBodiesAreExactAndLogsCarryNoSecrets) {
   EXPECT_GT(lines.objects.size(), completed);
 }
 
+// Request bodies nested deeper than stk::kMaxJsonDepth are refused before parsing, also where no login is
+// needed yet, and the Hub keeps serving.
+TEST(HubRequests, DeeplyNestedBodyIsABadRequest) {
+  Hub hub;
+  stk::http::Client c(hub.url());
+  const std::string deep = "{\"email\": " + std::string(200000, '[') + std::string(200000, ']') + "}";
+  auto r = c.request("POST", "/api/auth/login", {{"Content-Type", "application/json"}}, deep, 10000);
+  EXPECT_EQ(r.status, 400) << r.body;
+  auto body = json::parse(r.body, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << r.body;
+  EXPECT_EQ(body["error"]["code"], "BAD_REQUEST");
+  EXPECT_NE(body["error"]["message"].get<std::string>().find("deeper than 512 levels"), std::string::npos)
+      << r.body;
+  EXPECT_EQ(c.request("GET", "/healthz", {}, "", 5000).status, 200);
+}
+
 }  // namespace

@@ -94,10 +94,14 @@ std::optional<OrderedJson> parse_with(dom::parser& parser, std::string_view text
 
 }  // namespace
 
-std::optional<OrderedJson> parse_json(std::string_view text) {
+void check_json_depth(std::string_view text) {
   if (max_nesting(text) > kMaxJsonDepth)
     throw Error(Code::BadRequest,
                 "JSON nests arrays/objects deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+}
+
+std::optional<OrderedJson> parse_json(std::string_view text) {
+  check_json_depth(text);
   std::optional<OrderedJson> out;
   if (text.size() <= kReusedParserMaxBytes) {
     thread_local dom::parser parser;

@@ -55,6 +55,7 @@ int query_int(const http::Request& req, const char* name, int fallback) {
 
 nlohmann::json parse_body(const http::Request& req) {
   if (req.body.empty()) return nlohmann::json::object();
+  check_json_depth(req.body);  // later walks (canonical dumps, comparisons) recurse
   auto j = nlohmann::json::parse(req.body, nullptr, false);
   if (j.is_discarded()) throw Error(Code::BadRequest, "request body is not valid JSON");
   if (!j.is_object()) throw Error(Code::BadRequest, "request body must be a JSON object");

@@ -21,6 +21,8 @@ std::string canonical_dump(const OrderedJson& j);
 // kMaxJsonDepth throws stk::Error(BadRequest) before parsing: every later walk of the value may recurse.
 inline constexpr size_t kMaxJsonDepth = 512;
 std::optional<OrderedJson> parse_json(std::string_view text);
+// The same depth check alone, for callers that parse with nlohmann themselves (the Hub's request bodies).
+void check_json_depth(std::string_view text);
 
 // Reads a field accepting camelCase or its snake_case spelling (spec hub §10.1: both MUST be accepted).
 // Returns nullptr json when absent.
