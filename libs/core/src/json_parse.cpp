@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <new>
 #include <string>
 
 #include "stk/core/error.hpp"
@@ -19,8 +20,8 @@ namespace dom = simdjson::dom;
 constexpr size_t kReusedParserMaxBytes = 1 << 20;
 
 // The deepest nesting of arrays/objects in `text` (strings skipped), counted without parsing: JSON deeper
-// than kMaxJsonDepth is refused before any parser or any recursive walk (dump, compare, convert) sees it, so
-// a body of ten million '[' cannot exhaust a thread's stack.
+// than kMaxJsonDepth is refused before nlohmann or any recursive walk (dump, compare, convert) sees it, so a
+// body of ten million '[' cannot exhaust a thread's stack.
 size_t max_nesting(std::string_view text) {
   size_t depth = 0, deepest = 0;
   bool in_string = false;
@@ -84,9 +85,30 @@ void convert(dom::element e, OrderedJson& out) {
   }
 }
 
+[[noreturn]] void too_deep() {
+  throw Error(Code::BadRequest,
+              "JSON nests arrays/objects deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+}
+
+// simdjson refuses nesting beyond the parser's max depth itself (DEPTH_ERROR), so the common path reads the
+// text once; nlohmann, for what simdjson declines, gets the separate depth scan first.
+dom::parser make_parser() {
+  dom::parser parser;
+  if (parser.allocate(4096, kMaxJsonDepth) != simdjson::SUCCESS) throw std::bad_alloc();
+  return parser;
+}
+
 std::optional<OrderedJson> parse_with(dom::parser& parser, std::string_view text) {
   dom::element root;
-  if (parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
+  const auto error = parser.parse(text.data(), text.size(), true).get(root);
+  if (error == simdjson::DEPTH_ERROR) too_deep();
+  if (error != simdjson::SUCCESS) {
+    // Numbers beyond 64 bits and invalid text: nlohmann decides.
+    check_json_depth(text);
+    auto doc = OrderedJson::parse(text.begin(), text.end(), nullptr, false);
+    if (doc.is_discarded()) return std::nullopt;
+    return doc;
+  }
   OrderedJson out;
   convert(root, out);
   return out;
@@ -95,26 +117,16 @@ std::optional<OrderedJson> parse_with(dom::parser& parser, std::string_view text
 }  // namespace
 
 void check_json_depth(std::string_view text) {
-  if (max_nesting(text) > kMaxJsonDepth)
-    throw Error(Code::BadRequest,
-                "JSON nests arrays/objects deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  if (max_nesting(text) > kMaxJsonDepth) too_deep();
 }
 
 std::optional<OrderedJson> parse_json(std::string_view text) {
-  check_json_depth(text);
-  std::optional<OrderedJson> out;
   if (text.size() <= kReusedParserMaxBytes) {
-    thread_local dom::parser parser;
-    out = parse_with(parser, text);
-  } else {
-    dom::parser parser;
-    out = parse_with(parser, text);
+    thread_local dom::parser parser = make_parser();
+    return parse_with(parser, text);
   }
-  if (out) return out;
-  // Numbers beyond 64 bits and invalid text: nlohmann decides.
-  auto doc = OrderedJson::parse(text.begin(), text.end(), nullptr, false);
-  if (doc.is_discarded()) return std::nullopt;
-  return doc;
+  dom::parser parser = make_parser();
+  return parse_with(parser, text);
 }
 
 }  // namespace stk

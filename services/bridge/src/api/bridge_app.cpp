@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
@@ -76,41 +77,86 @@ http::Response error_response(const Error& e, BridgeApp::RequestInfo& info) {
   return r;
 }
 
-// The response to a row-set select (Statement::rowset): the rows' JSON joined into the data array, and the
-// last row's cursor values when a full keyset page asks for meta.nextCursor.
-template <typename Shape>
-http::Response rowset_response(const pg::QueryResult& r, const Shape& shape, size_t max_response,
+// What the response needs to know about the statement once its result arrives (copied out of Statement,
+// whose SQL and parameters have gone to the pool by then).
+struct ResultShape {
+  bool affected, rowset, want_count, want_cursor;
+  int64_t page_limit, row_cap;
+  std::string cursor_order;
+};
+
+// A select over the row cap (400) or over STK_RESPONSE_BODY_MAX_SIZE_MB (500): both result forms check here.
+std::optional<Error> select_limit_error(const ResultShape& shape, int64_t rows, size_t bytes,
+                                        size_t max_response) {
+  if (shape.row_cap >= 0 && rows > shape.row_cap)
+    return Error(Code::BadRequest, "the select matches more than " + std::to_string(shape.row_cap) +
+                                       " rows; add a 'limit' and paginate");
+  if (bytes > max_response)
+    return Error(Code::Internal,
+                 "the response is larger than STK_RESPONSE_BODY_MAX_SIZE_MB; select fewer rows or columns");
+  return std::nullopt;
+}
+
+// "nextCursor": a cursor when a keyset page came back full (its last row's sort values), else null.
+void append_next_cursor(std::string& body, const ResultShape& shape, int64_t rows,
+                        std::optional<std::string_view> last_values) {
+  body += "\"nextCursor\":";
+  if (shape.page_limit > 0 && rows == shape.page_limit && last_values)
+    body += "\"" + encode_cursor(shape.cursor_order, *last_values) + "\"";
+  else
+    body += "null";
+}
+
+// The response body for a successful statement, in either result form (Statement::rowset).
+http::Response result_response(const pg::QueryResult& r, const ResultShape& shape, size_t max_response,
                                BridgeApp::RequestInfo& info) {
-  if (r.cols != (shape.want_cursor ? 2 : 1))
-    return error_response(Error(Code::Internal, "unexpected query result"), info);
-  if (shape.row_cap >= 0 && r.rows > shape.row_cap)
-    return error_response(
-        Error(Code::BadRequest, "the select matches more than " + std::to_string(shape.row_cap) +
-                                    " rows; add a 'limit' and paginate"),
-        info);
-  size_t size = 2;
-  for (int i = 0; i < r.rows; ++i) size += r.value(i, 0).size() + 1;
-  if (size > max_response)
-    return error_response(
-        Error(Code::Internal,
-              "the response is larger than STK_RESPONSE_BODY_MAX_SIZE_MB; select fewer rows or "
-              "columns"),
-        info);
+  auto unexpected = [&] { return error_response(Error(Code::Internal, "unexpected query result"), info); };
   std::string body;
-  body.reserve(size + 32);
-  body += "{\"data\":[";
-  for (int i = 0; i < r.rows; ++i) {
-    if (i) body += ',';
-    body += r.value(i, 0);
+  if (shape.rowset) {  // one row per data row: joined here
+    if (r.cols != (shape.want_cursor ? 2 : 1)) return unexpected();
+    size_t size = 2;
+    for (int i = 0; i < r.rows; ++i) size += r.value(i, 0).size() + 1;
+    if (auto e = select_limit_error(shape, r.rows, size, max_response)) return error_response(*e, info);
+    body.reserve(size + 32);
+    body += "{\"data\":[";
+    for (int i = 0; i < r.rows; ++i) {
+      if (i) body += ',';
+      body += r.value(i, 0);
+    }
+    body += ']';
+    if (shape.want_cursor) {
+      const int last = r.rows - 1;
+      body += ",\"meta\":{";
+      append_next_cursor(body, shape, r.rows,
+                         last >= 0 && !r.is_null(last, 1) ? std::optional(r.value(last, 1)) : std::nullopt);
+      body += '}';
+    }
+    body += '}';
+    return json_response(200, std::move(body), info.rid);
   }
-  body += ']';
-  if (shape.want_cursor) {
-    body += ",\"meta\":{\"nextCursor\":";
-    const int last = r.rows - 1;
-    if (shape.page_limit > 0 && r.rows == shape.page_limit && !r.is_null(last, 1))
-      body += "\"" + encode_cursor(shape.cursor_order, r.value(last, 1)) + "\"";
-    else
-      body += "null";
+  // One row: data array (or affected count), row count, last row's cursor values, meta.count.
+  if (r.rows != 1 || r.cols != 4) return unexpected();
+  if (shape.affected) {
+    body = "{\"data\":{\"affected\":";
+    body += r.value(0, 0);
+    body += "}}";
+    return json_response(200, std::move(body), info.rid);
+  }
+  const auto data = r.value(0, 0);
+  const int64_t rows = std::stoll(std::string(r.value(0, 1)));
+  if (auto e = select_limit_error(shape, rows, data.size(), max_response)) return error_response(*e, info);
+  body.reserve(data.size() + 64);
+  body += "{\"data\":";
+  body += data;
+  if (shape.want_count || shape.want_cursor) {
+    body += ",\"meta\":{";
+    if (shape.want_count) {
+      body += "\"count\":";
+      body += r.value(0, 3);
+      if (shape.want_cursor) body += ',';
+    }
+    if (shape.want_cursor)
+      append_next_cursor(body, shape, rows, r.is_null(0, 2) ? std::nullopt : std::optional(r.value(0, 2)));
     body += '}';
   }
   body += '}';
@@ -394,18 +440,13 @@ void BridgeApp::call(http::Request& req, std::string_view path, nlohmann::ordere
   metrics::Counter& db_conn_errors =
       metrics_.db_connection_errors.labels({info->project, info->env, st.connection});
   const auto sent = std::chrono::steady_clock::now();
-  struct Shape {
-    bool affected, rowset, want_count, want_cursor;
-    int64_t page_limit, row_cap;
-    std::string cursor_order;
-  };
-  Shape shape{st.affected,
-              st.rowset,
-              st.want_count,
-              st.want_cursor,
-              st.page_limit,
-              st.row_cap,
-              std::move(st.cursor_order)};
+  ResultShape shape{st.affected,
+                    st.rowset,
+                    st.want_count,
+                    st.want_cursor,
+                    st.page_limit,
+                    st.row_cap,
+                    std::move(st.cursor_order)};
   const size_t max_response = config_.limits.response_body_max_bytes;
   pool.query(st.sql, std::move(st.params),
              [respond = std::move(respond), info, shape, max_response, snap, &db_time, &db_conn_errors,
@@ -420,52 +461,7 @@ void BridgeApp::call(http::Request& req, std::string_view path, nlohmann::ordere
                               {{"requestId", rid}, {"sqlstate", r.sqlstate}, {"message", r.message}});
                  return respond(error_response(e, *info));
                }
-               if (shape.rowset) return respond(rowset_response(r, shape, max_response, *info));
-               if (r.rows != 1 || r.cols != 4)
-                 return respond(error_response(Error(Code::Internal, "unexpected query result"), *info));
-               std::string body;
-               if (shape.affected) {
-                 body = "{\"data\":{\"affected\":";
-                 body += r.value(0, 0);
-                 body += "}}";
-                 return respond(json_response(200, std::move(body), rid));
-               }
-               const auto data = r.value(0, 0);
-               const int64_t rows = std::stoll(std::string(r.value(0, 1)));
-               if (shape.row_cap >= 0 && rows > shape.row_cap)
-                 return respond(error_response(
-                     Error(Code::BadRequest, "the select matches more than " + std::to_string(shape.row_cap) +
-                                                 " rows; add a 'limit' and paginate"),
-                     *info));
-               if (data.size() > max_response)
-                 return respond(
-                     error_response(Error(Code::Internal,
-                                          "the response is larger than STK_RESPONSE_BODY_MAX_SIZE_MB; select "
-                                          "fewer rows or columns"),
-                                    *info));
-               body.reserve(data.size() + 64);
-               body += "{\"data\":";
-               body += data;
-               if (shape.want_count || shape.want_cursor) {
-                 body += ",\"meta\":{";
-                 bool first = true;
-                 if (shape.want_count) {
-                   body += "\"count\":";
-                   body += r.value(0, 3);
-                   first = false;
-                 }
-                 if (shape.want_cursor) {
-                   if (!first) body += ",";
-                   body += "\"nextCursor\":";
-                   if (shape.page_limit > 0 && rows == shape.page_limit && !r.is_null(0, 2))
-                     body += "\"" + encode_cursor(shape.cursor_order, r.value(0, 2)) + "\"";
-                   else
-                     body += "null";
-                 }
-                 body += "}";
-               }
-               body += "}";
-               respond(json_response(200, std::move(body), rid));
+               respond(result_response(r, shape, max_response, *info));
              });
 }
 

@@ -19,7 +19,7 @@ bool is_star(const nlohmann::ordered_json* sel) {
 }
 
 std::vector<std::string> requested_columns(const nlohmann::ordered_json* sel, const TableView& t) {
-  if (!sel || (sel->is_string() && sel->get<std::string>() == "*")) return t.all_columns;
+  if (is_star(sel)) return t.all_columns;
   if (!sel->is_array()) bad("'select' must be \"*\" or a non-empty array of column names");
   if (sel->empty()) bad("'select' must not be empty; use \"*\" for every column");
   if (sel->size() == 1 && (*sel)[0].is_string() && (*sel)[0].get<std::string>() == "*") return t.all_columns;

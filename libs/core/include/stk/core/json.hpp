@@ -18,7 +18,7 @@ std::string canonical_dump(const OrderedJson& j);
 // Parses JSON text as nlohmann::ordered_json::parse would (same accepted language; keys in document order, a
 // repeated key keeps its first position and last value; integers >= 0 unsigned — also "-0"), several times
 // faster on request-sized bodies (simdjson). nullopt when the text is not JSON. Nesting deeper than
-// kMaxJsonDepth throws stk::Error(BadRequest) before parsing: every later walk of the value may recurse.
+// kMaxJsonDepth throws stk::Error(BadRequest) instead of building a value: later walks of it may recurse.
 inline constexpr size_t kMaxJsonDepth = 512;
 std::optional<OrderedJson> parse_json(std::string_view text);
 // The same depth check alone, for callers that parse with nlohmann themselves (the Hub's request bodies).
