@@ -371,6 +371,10 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       if (!options.empty()) options += ' ';
       options += "-c statement_timeout=" + std::to_string(opts.statement_timeout_ms);
     }
+    for (const auto& [name, value] : opts.settings) {
+      if (!options.empty()) options += ' ';
+      options += "-c " + name + "=" + value;
+    }
     if (!options.empty()) add("options", options);
     if (!opts.application_name.empty()) add("fallback_application_name", opts.application_name);
     if (!has_keepalives_idle) {

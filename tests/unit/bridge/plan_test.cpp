@@ -21,6 +21,12 @@ struct Planner : ::testing::Test {
     p.env = rel.get();
     return p;
   }
+  // The keys of a row-set select's rows, in order (Statement::fields).
+  static std::vector<std::string> keys_of(const Statement& st) {
+    std::vector<std::string> out;
+    for (const auto& f : st.fields) out.push_back(*f.json_key);
+    return out;
+  }
   Statement plan(const std::string& path, const std::string& params,
                  std::vector<std::string> roles = {"admin"}) {
     return plan_call(*rel, parse_route(path), J::parse(params), as(std::move(roles)), limits);
@@ -120,8 +126,13 @@ TEST_F(Planner, RuleSelectionAndColumnPermissions) {
             "column 'team_id' is not writable for this caller");
   // Read projection: the reader's rule has no `age`, so asking for it silently drops it.
   auto st = plan("db/users/select", R"({"select":["email","age"]})", {"reader"});
-  EXPECT_NE(st.sql.find("'email'"), std::string::npos);
-  EXPECT_EQ(st.sql.find("'age'"), std::string::npos);
+  EXPECT_EQ(keys_of(st), std::vector<std::string>{"\"email\" : "});
+  EXPECT_NE(st.sql.find("SELECT t0.\"email\" FROM"), std::string::npos) << st.sql;
+  EXPECT_EQ(st.sql.find("age"), std::string::npos) << st.sql;
+  auto counted = plan("db/users/select", R"({"select":["email","age"],"count":"exact"})", {"reader"});
+  EXPECT_NE(counted.sql.find("json_build_object('email', t0.\"email\") AS _j"), std::string::npos)
+      << counted.sql;
+  EXPECT_EQ(counted.sql.find("age"), std::string::npos) << counted.sql;
 }
 
 TEST_F(Planner, ConditionIsAParameterisedPredicate) {
@@ -215,10 +226,56 @@ TEST_F(Planner, CursorIsBoundToItsOrder) {
   EXPECT_THROW(plan_call(*rel, parse_route("db/posts/select"), other, as({"admin"}), limits), Error);
 }
 
-// The JSON projection is assembled from per-release column outputs: each column in its wire format (§7),
-// only the columns the rule allows, and expanded rows under their own aliases.
-TEST_F(Planner, ProjectionWritesEveryColumnInItsWireFormat) {
+// A select without count returns its columns as they are stored, and `fields` says how the Bridge writes each
+// (sql/wire_json); expanded rows stay JSON built by PostgreSQL, each under its own alias and rule.
+TEST_F(Planner, RowSetSelectsPlainColumnsAndDescribesEach) {
   auto st = plan("db/users/select", R"({"where":{"email":"a@b"}})");
+  ASSERT_TRUE(st.rowset);
+  EXPECT_NE(st.sql.find("SELECT t0.\"id\", t0.\"email\", t0.\"team_id\", t0.\"age\", t0.\"salary\", "
+                        "t0.\"born\", t0.\"avatar\", t0.\"ratings\", t0.\"prefs\" FROM \"users\" t0 WHERE"),
+            std::string::npos)
+      << st.sql;
+  EXPECT_EQ(st.sql.find("json_build_object"), std::string::npos) << st.sql;
+  ASSERT_EQ(keys_of(st), (std::vector<std::string>{
+                             "\"id\" : ", "\"email\" : ", "\"team_id\" : ", "\"age\" : ", "\"salary\" : ",
+                             "\"born\" : ", "\"avatar\" : ", "\"ratings\" : ", "\"prefs\" : "}));
+  using sql::WireKind;
+  std::vector<WireKind> kinds;
+  for (const auto& f : st.fields) kinds.push_back(f.wire);
+  EXPECT_EQ(kinds, (std::vector<WireKind>{WireKind::Text, WireKind::Text, WireKind::Text, WireKind::Integer,
+                                          WireKind::Quoted, WireKind::Timestamp, WireKind::Bytes,
+                                          WireKind::Json, WireKind::Json}));
+
+  auto reader = plan("db/users/select", "{}", {"reader"});
+  EXPECT_NE(reader.sql.find("SELECT t0.\"id\", t0.\"email\", t0.\"team_id\" FROM"), std::string::npos)
+      << reader.sql;
+
+  auto posts = plan("db/posts/select", R"({"expand":["author.team"],"select":["id"]})");
+  EXPECT_EQ(keys_of(posts), (std::vector<std::string>{"\"id\" : ", "\"author\" : "}));
+  EXPECT_EQ(posts.fields[1].wire, WireKind::Json);
+  EXPECT_NE(posts.sql.find("SELECT t0.\"id\", (SELECT json_build_object('id', e1.\"id\""), std::string::npos)
+      << posts.sql;
+  EXPECT_NE(
+      posts.sql.find("'team', (SELECT json_build_object('id', e2.\"id\", 'org_id', e2.\"org_id\", 'name', "
+                     "e2.\"name\") FROM \"teams\" e2 WHERE e2.\"id\" = e1.\"team_id\")"),
+      std::string::npos)
+      << posts.sql;
+  EXPECT_NE(posts.sql.find("FROM \"users\" e1 WHERE e1.\"id\" = t0.\"author_id\")"), std::string::npos)
+      << posts.sql;
+
+  // Keyset pages add the cursor after the row's columns.
+  auto page =
+      plan("db/users/select", R"({"orderBy":{"email":"asc"},"limit":2,"after":null,"select":["age"]})");
+  EXPECT_NE(page.sql.find("SELECT t0.\"age\", json_build_array(t0.\"email\"::text, t0.\"id\"::text) AS _c"),
+            std::string::npos)
+      << page.sql;
+}
+
+// Counted selects (and writes) build their rows in PostgreSQL: each column in its wire format (§7), only the
+// columns the rule allows, and expanded rows under their own aliases.
+TEST_F(Planner, ProjectionWritesEveryColumnInItsWireFormat) {
+  auto st = plan("db/users/select", R"({"where":{"email":"a@b"},"count":"exact"})");
+  EXPECT_FALSE(st.rowset);
   for (const char* part :
        {"json_build_object('id', t0.\"id\", 'email', t0.\"email\", 'team_id', t0.\"team_id\", 'age', "
         "t0.\"age\"",
@@ -228,23 +285,16 @@ TEST_F(Planner, ProjectionWritesEveryColumnInItsWireFormat) {
         "'prefs', t0.\"prefs\")"})
     EXPECT_NE(st.sql.find(part), std::string::npos) << part << "\n" << st.sql;
 
-  auto reader = plan("db/users/select", "{}", {"reader"});
+  auto reader = plan("db/users/select", R"({"count":"exact"})", {"reader"});
   EXPECT_NE(reader.sql.find("json_build_object('id', t0.\"id\", 'email', t0.\"email\", 'team_id', "
                             "t0.\"team_id\") AS _j"),
             std::string::npos)
       << reader.sql;
 
-  auto posts = plan("db/posts/select", R"({"expand":["author.team"],"select":["id"]})");
+  auto posts = plan("db/posts/select", R"({"expand":["author.team"],"select":["id"],"count":"exact"})");
   EXPECT_NE(
       posts.sql.find("json_build_object('id', t0.\"id\"::text, 'author', (SELECT json_build_object('id', "
                      "e1.\"id\""),
       std::string::npos)
-      << posts.sql;
-  EXPECT_NE(
-      posts.sql.find("'team', (SELECT json_build_object('id', e2.\"id\", 'org_id', e2.\"org_id\", 'name', "
-                     "e2.\"name\") FROM \"teams\" e2 WHERE e2.\"id\" = e1.\"team_id\")"),
-      std::string::npos)
-      << posts.sql;
-  EXPECT_NE(posts.sql.find("FROM \"users\" e1 WHERE e1.\"id\" = t0.\"author_id\")"), std::string::npos)
       << posts.sql;
 }

@@ -568,6 +568,29 @@ TEST_F(PoolTest, StatementTimeout) {
   EXPECT_TRUE(res[2]->ok);
 }
 
+// Session settings win over the database's own (ALTER DATABASE … SET) and over the conninfo's options.
+TEST_F(PoolTest, SessionSettingsOverrideDatabaseDefaults) {
+  exec_sync(url_, "ALTER DATABASE " + db_ + " SET TimeZone = 'Asia/Kolkata'");
+  exec_sync(url_, "ALTER DATABASE " + db_ + " SET DateStyle = 'SQL, DMY'");
+  auto o = opts(1);
+  o.conninfo +=
+      (o.conninfo.find('?') == std::string::npos ? "?" : "&") + std::string("options=-c%20TimeZone%3DEST");
+  o.settings = {{"TimeZone", "UTC"}, {"DateStyle", "ISO"}};
+  Pool pool(io_, std::move(o));
+  pool.start();
+  std::optional<QueryResult> got;
+  pool.query(
+      "SELECT current_setting('TimeZone'), current_setting('DateStyle'), "
+      "'2024-05-01 10:00:00+02'::timestamptz::text",
+      Params{}, [&](QueryResult&& r) { got = std::move(r); });
+  ASSERT_TRUE(run_until(io_, [&] { return got.has_value(); }));
+  exec_sync(url_, "ALTER DATABASE " + db_ + " RESET ALL");
+  ASSERT_TRUE(got->ok) << got->message;
+  EXPECT_EQ(got->value(0, 0), "UTC");
+  EXPECT_EQ(got->value(0, 1).substr(0, 5), "ISO, ");
+  EXPECT_EQ(got->value(0, 2), "2024-05-01 08:00:00+00");
+}
+
 TEST_F(PoolTest, KilledBackendFailsInFlightAndReconnects) {
   Pool pool(io_, opts(1));
   pool.start();

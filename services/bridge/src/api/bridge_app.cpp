@@ -1,5 +1,6 @@
 #include "api/bridge_app.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -24,6 +25,7 @@
 #include "stk/core/log.hpp"
 #include "stk/core/time.hpp"
 #include "stk/pg/pool.hpp"
+#include "stk/sql/wire_json.hpp"
 #include "sync/hub_sync.hpp"
 
 namespace stk::bridge {
@@ -83,7 +85,23 @@ struct ResultShape {
   bool affected, rowset, want_count, want_cursor;
   int64_t page_limit, row_cap;
   std::string cursor_order;
+  std::vector<RowField> fields;  // rowset: how each result column is written
 };
+
+// One result row of a row set as JSON, spaced as json_build_object spaces it (expanded rows inside it come
+// from json_build_object).
+void append_row(std::string& body, const pg::QueryResult& r, int row, const std::vector<RowField>& fields) {
+  body += '{';
+  for (size_t c = 0; c < fields.size(); ++c) {
+    if (c) body += ", ";
+    body += *fields[c].json_key;
+    if (r.is_null(row, int(c)))
+      body += "null";
+    else
+      sql::append_wire_json(body, fields[c].wire, r.value(row, int(c)));
+  }
+  body += '}';
+}
 
 // A select over the row cap (400) or over STK_RESPONSE_BODY_MAX_SIZE_MB (500): both result forms check here.
 std::optional<Error> select_limit_error(const ResultShape& shape, int64_t rows, size_t bytes,
@@ -112,23 +130,29 @@ http::Response result_response(const pg::QueryResult& r, const ResultShape& shap
                                BridgeApp::RequestInfo& info) {
   auto unexpected = [&] { return error_response(Error(Code::Internal, "unexpected query result"), info); };
   std::string body;
-  if (shape.rowset) {  // one row per data row: joined here
-    if (r.cols != (shape.want_cursor ? 2 : 1)) return unexpected();
-    size_t size = 2;
-    for (int i = 0; i < r.rows; ++i) size += r.value(i, 0).size() + 1;
-    if (auto e = select_limit_error(shape, r.rows, size, max_response)) return error_response(*e, info);
-    body.reserve(size + 32);
+  if (shape.rowset) {  // one row per data row: written and joined here
+    const int cursor_col = int(shape.fields.size());
+    if (r.cols != cursor_col + (shape.want_cursor ? 1 : 0)) return unexpected();
+    if (auto e = select_limit_error(shape, r.rows, 0, max_response)) return error_response(*e, info);
+    size_t size = 32;
+    for (int i = 0; i < r.rows; ++i)
+      for (int c = 0; c < cursor_col; ++c) size += r.value(i, c).size() + 24;
+    body.reserve(std::min(size, max_response + 64));
     body += "{\"data\":[";
     for (int i = 0; i < r.rows; ++i) {
       if (i) body += ',';
-      body += r.value(i, 0);
+      append_row(body, r, i, shape.fields);
+      if (body.size() > max_response) break;
     }
     body += ']';
+    if (auto e = select_limit_error(shape, r.rows, body.size(), max_response))
+      return error_response(*e, info);
     if (shape.want_cursor) {
       const int last = r.rows - 1;
       body += ",\"meta\":{";
       append_next_cursor(body, shape, r.rows,
-                         last >= 0 && !r.is_null(last, 1) ? std::optional(r.value(last, 1)) : std::nullopt);
+                         last >= 0 && !r.is_null(last, cursor_col) ? std::optional(r.value(last, cursor_col))
+                                                                   : std::nullopt);
       body += '}';
     }
     body += '}';
@@ -241,6 +265,11 @@ pg::Pool& BridgeApp::pool_for(Worker& w, const std::string& url) {
     o.statement_timeout_ms = config_.query_timeout_seconds * 1000;
     o.application_name = "santokit-bridge";
     o.spread_max = config_.db_spread;
+    // Rows are written from PostgreSQL's text output (sql/wire_json): fix the settings that shape it,
+    // whatever the server's or the database's defaults. UTC also makes a timestamp without an offset mean
+    // UTC.
+    o.settings = {
+        {"DateStyle", "ISO"}, {"TimeZone", "UTC"}, {"bytea_output", "hex"}, {"extra_float_digits", "1"}};
     pool = std::make_unique<pg::Pool>(*w.io, o);
     pool->start();
   }
@@ -446,7 +475,8 @@ void BridgeApp::call(http::Request& req, std::string_view path, nlohmann::ordere
                     st.want_cursor,
                     st.page_limit,
                     st.row_cap,
-                    std::move(st.cursor_order)};
+                    std::move(st.cursor_order),
+                    std::move(st.fields)};
   const size_t max_response = config_.limits.response_body_max_bytes;
   pool.query(st.sql, std::move(st.params),
              [respond = std::move(respond), info, shape, max_response, snap, &db_time, &db_conn_errors,

@@ -16,6 +16,7 @@
 
 #include "call/principal.hpp"
 #include "call/request.hpp"
+#include "call/row_json.hpp"
 #include "config.hpp"
 #include "release/snapshot.hpp"
 
@@ -26,10 +27,12 @@ struct Statement {
   std::vector<std::optional<std::string>> params;
   std::string connection;  // the table's connection
   bool affected = false;   // delete: data = {"affected": N}
-  // Row set (select without count): one result row per data row, column 0 its JSON (column 1 its cursor
-  // values when want_cursor); the Bridge joins them into the data array. Otherwise one row of four columns:
-  // the data array, the row count, the last row's cursor values, meta.count (or "affected" for delete).
+  // Row set (select without count): one result row per data row, its columns as `fields` describes (then its
+  // cursor values when want_cursor); the Bridge writes each row's JSON and joins them into the data array.
+  // Otherwise one row of four columns: the data array, the row count, the last row's cursor values,
+  // meta.count (or "affected" for delete).
   bool rowset = false;
+  std::vector<RowField> fields;
   bool want_count = false;   // meta.count
   bool want_cursor = false;  // meta.nextCursor (keyset mode)
   int64_t page_limit = -1;   // explicit limit (a full page gets a cursor)

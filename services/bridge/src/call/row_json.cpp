@@ -113,4 +113,27 @@ std::string row_json_sql(const TableView& table, const std::string& alias,
   return s;
 }
 
+std::string row_columns_sql(const TableView& table, const std::string& alias,
+                            const std::vector<std::string>& columns, const std::vector<ExpandChild>& children,
+                            const Principal& who, SqlBuilder& b, int& next_alias,
+                            std::vector<RowField>& fields) {
+  std::string s;
+  s.reserve(16 + columns.size() * (alias.size() + 16) + children.size() * 512);
+  fields.reserve(columns.size() + children.size());
+  for (const auto& c : columns) {
+    const ColumnOutput& o = output_of(table, c);
+    if (!fields.empty()) s += ", ";
+    s += alias;
+    s += '.';
+    s += o.quoted;
+    fields.push_back(RowField{&o.json_key, o.wire});
+  }
+  for (const auto& child : children) {
+    if (!fields.empty()) s += ", ";
+    append_child(s, alias, child.node, who, b, next_alias);
+    fields.push_back(RowField{&child.node.relation->json_key, sql::WireKind::Json});
+  }
+  return s;
+}
+
 }  // namespace stk::bridge

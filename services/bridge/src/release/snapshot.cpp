@@ -46,6 +46,14 @@ CompiledRule compile_rule(const nlohmann::ordered_json& r, const model::Table& t
   return out;
 }
 
+// `"name" : `: a key of a row the Bridge writes, spaced as json_build_object spaces it.
+std::string json_key(const std::string& name) {
+  std::string k;
+  sql::append_pg_json_string(k, name);
+  k += " : ";
+  return k;
+}
+
 }  // namespace
 
 std::shared_ptr<const EnvRelease> compile_release(const nlohmann::ordered_json& payload,
@@ -79,13 +87,18 @@ std::shared_ptr<const EnvRelease> compile_release(const nlohmann::ordered_json& 
                                                  sql::quote_literal(c.references->as),
                                                  sql::quote_ident(c.references->table),
                                                  sql::quote_ident(c.references->column),
-                                                 sql::quote_ident(c.name)};
+                                                 sql::quote_ident(c.name),
+                                                 json_key(c.references->as)};
     }
     for (const auto& name : v.all_columns) {
       const auto wire = sql::json_wire_format(t.type_of(name));
       const std::string quoted = sql::quote_ident(name);
-      v.outputs[name] = ColumnOutput{sql::quote_literal(name), std::string(wire.before),
-                                     "." + quoted + std::string(wire.after), quoted};
+      v.outputs[name] = ColumnOutput{sql::quote_literal(name),
+                                     std::string(wire.before),
+                                     "." + quoted + std::string(wire.after),
+                                     quoted,
+                                     json_key(name),
+                                     sql::wire_kind(t.type_of(name))};
     }
     rel->tables.emplace(t.name, std::move(v));
   }

@@ -16,6 +16,7 @@
 #include "stk/cel/cel.hpp"
 #include "stk/model/limits.hpp"
 #include "stk/model/schema.hpp"
+#include "stk/sql/wire_json.hpp"
 
 namespace stk::bridge {
 
@@ -36,15 +37,19 @@ struct Relation {
   std::string target_column;
   // SQL text for the expand lookup (call/row_json), built once per release: the key and quoted identifiers.
   std::string key_literal, quoted_target, quoted_target_column, quoted_fk_column;
+  std::string json_key;  // "name" :  (the key as a row written by the Bridge starts it)
 };
 
 // One column's entry in a JSON row projection (call/row_json), built once per release because every select
-// needs it: row_json_sql writes key_literal, ", ", before, <alias>, dot_column_after.
+// needs it: row_json_sql writes key_literal, ", ", before, <alias>, dot_column_after; a row the Bridge writes
+// from plain columns (sql/wire_json) writes json_key and the column's value in its wire kind.
 struct ColumnOutput {
   std::string key_literal;       // 'name'
   std::string before;            // wire-format prefix, e.g. to_char(
   std::string dot_column_after;  // ."name" and the wire-format suffix
   std::string quoted;            // "name"
+  std::string json_key;          // "name" :  (json_build_object's spacing, so both row forms read alike)
+  sql::WireKind wire = sql::WireKind::Text;
 };
 
 struct TableView {

@@ -73,6 +73,9 @@ struct PoolOptions {
   int reconnect_initial_ms = 100;             // backoff after a failed attempt, doubling ...
   int reconnect_max_ms = 5000;                // ... up to this
   std::string application_name = "santokit";  // used unless the conninfo sets one
+  // Session settings sent at connect (options=-c name=value, after any the conninfo has, so these win; they
+  // also override ALTER DATABASE/ROLE … SET). Names and values must not contain spaces or backslashes.
+  std::vector<std::pair<std::string, std::string>> settings;
 };
 
 // The answer to one query. Values are in text format and are read in place from libpq's result (no copy):

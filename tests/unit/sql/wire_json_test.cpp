@@ -1,0 +1,99 @@
+// The inputs are PostgreSQL 15's text output and the expectations what json_build_object writes for the same
+// value through json_wire_format (both taken from psql).
+#include "stk/sql/wire_json.hpp"
+
+#include <gtest/gtest.h>
+
+using stk::sql::append_pg_json_string;
+using stk::sql::append_wire_json;
+using stk::sql::wire_kind;
+using stk::sql::WireKind;
+
+namespace {
+
+std::string wire(WireKind k, std::string_view text) {
+  std::string out;
+  append_wire_json(out, k, text);
+  return out;
+}
+
+}  // namespace
+
+TEST(WireJson, KindFollowsTheLogicalType) {
+  EXPECT_EQ(wire_kind("string"), WireKind::Text);
+  EXPECT_EQ(wire_kind("file"), WireKind::Text);
+  EXPECT_EQ(wire_kind("int"), WireKind::Integer);
+  EXPECT_EQ(wire_kind("float"), WireKind::Float);
+  EXPECT_EQ(wire_kind("bigint"), WireKind::Quoted);
+  EXPECT_EQ(wire_kind("decimal"), WireKind::Quoted);
+  EXPECT_EQ(wire_kind("boolean"), WireKind::Boolean);
+  EXPECT_EQ(wire_kind("json"), WireKind::Json);
+  EXPECT_EQ(wire_kind("array"), WireKind::Json);
+  EXPECT_EQ(wire_kind("timestamp"), WireKind::Timestamp);
+  EXPECT_EQ(wire_kind("bytes"), WireKind::Bytes);
+}
+
+TEST(WireJson, StringsAreEscapedAsPostgresEscapesThem) {
+  std::string out;
+  append_pg_json_string(out, "a\"b\\c\b\f\n\r\t\x01\x1f\x7f é");
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\b\\f\\n\\r\\t\\u0001\\u001f\x7f é\"");
+  out.clear();
+  append_pg_json_string(out, "");
+  EXPECT_EQ(out, "\"\"");
+  EXPECT_EQ(wire(WireKind::Text, "plain"), "\"plain\"");
+  EXPECT_EQ(wire(WireKind::Text, "\"\""), R"("\"\"")");
+}
+
+TEST(WireJson, NumbersBooleansAndJson) {
+  EXPECT_EQ(wire(WireKind::Integer, "-42"), "-42");
+  EXPECT_EQ(wire(WireKind::Quoted, "9007199254740993"), "\"9007199254740993\"");
+  EXPECT_EQ(wire(WireKind::Quoted, "112.5900000000000000"), "\"112.5900000000000000\"");
+  EXPECT_EQ(wire(WireKind::Quoted, "NaN"), "\"NaN\"");
+  EXPECT_EQ(wire(WireKind::Float, "25.9"), "25.9");
+  EXPECT_EQ(wire(WireKind::Float, "1e+100"), "1e+100");
+  EXPECT_EQ(wire(WireKind::Float, "1.5e-07"), "1.5e-07");
+  EXPECT_EQ(wire(WireKind::Float, "-0"), "-0");
+  EXPECT_EQ(wire(WireKind::Float, "NaN"), "\"NaN\"");
+  EXPECT_EQ(wire(WireKind::Float, "Infinity"), "\"Infinity\"");
+  EXPECT_EQ(wire(WireKind::Float, "-Infinity"), "\"-Infinity\"");
+  EXPECT_EQ(wire(WireKind::Boolean, "t"), "true");
+  EXPECT_EQ(wire(WireKind::Boolean, "f"), "false");
+  EXPECT_EQ(wire(WireKind::Json, R"({"k": [1, {"x": null}], "s": "v"})"),
+            R"({"k": [1, {"x": null}], "s": "v"})");
+  EXPECT_EQ(wire(WireKind::Json, R"("just a string")"), R"("just a string")");
+}
+
+TEST(WireJson, TimestampsBecomeUtcWithMicroseconds) {
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 08:00:00+00"), "\"2024-05-01T08:00:00.000000Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 08:00:00.5+00"), "\"2024-05-01T08:00:00.500000Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2026-11-19 22:14:57.405388+00"), "\"2026-11-19T22:14:57.405388Z\"");
+  // Another session time zone: the offset is taken out, across days, months, years and leap days.
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 10:00:00.123456+02"), "\"2024-05-01T08:00:00.123456Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-01-01 03:00:00+05:30"), "\"2023-12-31T21:30:00.000000Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2023-12-31 22:00:00-03"), "\"2024-01-01T01:00:00.000000Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-02-28 22:00:00-02"), "\"2024-02-29T00:00:00.000000Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "1900-01-01 00:19:32+00:19:32"), "\"1900-01-01T00:00:00.000000Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "0001-01-01 00:49:32+00:19:32"), "\"0001-01-01T00:30:00.000000Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "0001-01-01 00:30:00+01"), "\"0001-12-31T23:30:00.000000Z\"");  // 1 BC
+  // Eras and five-digit years as to_char's YYYY writes them; infinite timestamps are null.
+  EXPECT_EQ(wire(WireKind::Timestamp, "0044-03-15 12:00:00+00 BC"), "\"0044-03-15T12:00:00.000000Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "10000-01-01 00:00:00+00"), "\"10000-01-01T00:00:00.000000Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "infinity"), "null");
+  EXPECT_EQ(wire(WireKind::Timestamp, "-infinity"), "null");
+  // Text in another DateStyle is passed on as a string, not guessed at.
+  EXPECT_EQ(wire(WireKind::Timestamp, "Wed May 01 08:00:00 2024 UTC"), "\"Wed May 01 08:00:00 2024 UTC\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 08:00:00"), "\"2024-05-01 08:00:00\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 08:00:00.1234567+00"),
+            "\"2024-05-01 08:00:00.1234567+00\"");
+}
+
+TEST(WireJson, BytesBecomeBase64) {
+  EXPECT_EQ(wire(WireKind::Bytes, "\\x68656c6c6f"), "\"aGVsbG8=\"");
+  EXPECT_EQ(wire(WireKind::Bytes, "\\x"), "\"\"");
+  EXPECT_EQ(wire(WireKind::Bytes, "\\xFF00"), "\"/wA=\"");
+  // bytea_output = escape, should a session have it.
+  EXPECT_EQ(wire(WireKind::Bytes, "hello\\000\\\\x"), "\"aGVsbG8AXHg=\"");
+  EXPECT_EQ(wire(WireKind::Bytes, "\\303\\251"), "\"w6k=\"");
+  EXPECT_EQ(wire(WireKind::Bytes, "\\xZZ"), "\"\\\\xZZ\"");
+  EXPECT_EQ(wire(WireKind::Bytes, "\\x123"), "\"\\\\x123\"");
+}
