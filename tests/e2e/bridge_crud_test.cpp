@@ -342,6 +342,15 @@ TEST_F(BridgeCrud, RowsReadTheSameWhoeverWritesThem) {
   EXPECT_EQ(w4["price"], "-0.000001");
   EXPECT_EQ(w4["published_at"], "2024-02-29T23:59:59.999999Z");
   EXPECT_EQ(w4["meta"], "text");
+  // Writes return their rows the same way.
+  auto upd = s().update("admin", "books", J(R"({"batch": "@T"})", t), J(R"({"genre": "g"})"));
+  ASSERT_OK(upd);
+  auto after = s().select("admin", "books", J(where + R"(, "count": "exact"})", t));
+  ASSERT_OK(after);
+  std::map<std::string, OJ> updated;
+  for (const auto& row : upd.data()) updated[row["id"].get<std::string>()] = row;
+  ASSERT_EQ(updated.size(), 4u) << upd.raw;
+  for (const auto& row : after.data()) EXPECT_EQ(updated[row["id"].get<std::string>()], row) << upd.raw;
   // Keys in the release's column order, spaced and escaped as json_build_object writes them.
   EXPECT_TRUE(contains(rows.raw, R"({"data":[{"id" : "w1", "author_id" : null, "batch" : ")")) << rows.raw;
   EXPECT_TRUE(contains(rows.raw, R"("title" : "quote \" back \\ nl \n tab \t ctl \u0001 del )")) << rows.raw;

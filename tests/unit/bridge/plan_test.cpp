@@ -271,6 +271,25 @@ TEST_F(Planner, RowSetSelectsPlainColumnsAndDescribesEach) {
       << page.sql;
 }
 
+// Inserts and updates return the written rows as plain columns too, projected to the caller's select rule.
+TEST_F(Planner, WritesReturnPlainColumns) {
+  auto ins = plan("db/users/insert", R"({"values":{"email":"a@b"}})");
+  EXPECT_TRUE(ins.rowset);
+  EXPECT_EQ(ins.sql.rfind("INSERT INTO \"users\" AS r (", 0), 0u) << ins.sql;
+  EXPECT_NE(ins.sql.find(" RETURNING r.\"id\", r.\"email\", r.\"team_id\", r.\"age\""), std::string::npos)
+      << ins.sql;
+  EXPECT_EQ(ins.sql.find("json"), std::string::npos) << ins.sql;
+  EXPECT_EQ(ins.fields.size(), 9u);
+  auto upd = plan("db/users/update", R"({"where":{"id":"a"},"data":{"age":1}})");
+  EXPECT_TRUE(upd.rowset);
+  EXPECT_EQ(upd.sql.rfind("UPDATE \"users\" AS t0 SET \"age\" = $1::integer WHERE ", 0), 0u) << upd.sql;
+  EXPECT_NE(upd.sql.find(" RETURNING t0.\"id\", t0.\"email\", t0.\"team_id\""), std::string::npos) << upd.sql;
+  EXPECT_EQ(keys_of(upd), keys_of(ins));
+  auto del = plan("db/posts/delete", R"({"where":{"id":"1"}})");
+  EXPECT_FALSE(del.rowset);
+  EXPECT_TRUE(del.affected);
+}
+
 // Counted selects (and writes) build their rows in PostgreSQL: each column in its wire format (§7), only the
 // columns the rule allows, and expanded rows under their own aliases.
 TEST_F(Planner, ProjectionWritesEveryColumnInItsWireFormat) {

@@ -1,9 +1,10 @@
 #pragma once
 // Request → one parameterized SQL statement (spec bridge-crud §5–§7, §10; DESIGN Decisions 1 and 4).
-// PostgreSQL builds the response JSON itself, so the Bridge forwards bytes without re-serializing rows.
 //
-// Result columns of every statement:
-//   0  data: a JSON array of rows (select/insert/update) or the affected count (delete)
+// Two result forms (Statement::rowset). Selects without count, inserts and updates return one row per data
+// row as plain columns (plus one JSON column per expanded relation, then the keyset cursor), and the Bridge
+// writes the rows' JSON. Counted selects and deletes return one row of four columns:
+//   0  data: a JSON array of rows (counted select) or the affected count (delete)
 //   1  rows in the page (select; checks the row cap)
 //   2  keyset cursor of the last row, as a JSON array of text values, or NULL
 //   3  total count (count: "exact"), or NULL
@@ -27,10 +28,10 @@ struct Statement {
   std::vector<std::optional<std::string>> params;
   std::string connection;  // the table's connection
   bool affected = false;   // delete: data = {"affected": N}
-  // Row set (select without count): one result row per data row, its columns as `fields` describes (then its
-  // cursor values when want_cursor); the Bridge writes each row's JSON and joins them into the data array.
-  // Otherwise one row of four columns: the data array, the row count, the last row's cursor values,
-  // meta.count (or "affected" for delete).
+  // Row set (select without count, insert, update): one result row per data row, its columns as `fields`
+  // describes (then its cursor values when want_cursor); the Bridge writes each row's JSON and joins them
+  // into the data array. Otherwise one row of four columns: the data array, the row count, the last row's
+  // cursor values, meta.count (or "affected" for delete).
   bool rowset = false;
   std::vector<RowField> fields;
   bool want_count = false;   // meta.count

@@ -21,15 +21,18 @@ using J = nlohmann::ordered_json;
   throw Error(Code::Forbidden, "column '" + column + "' is not writable for this caller");
 }
 
-// Rows come back projected to what the caller may read (PK only without a select rule), spec §5.2.
-std::string returning_json(const TableView& t, const Principal& who, SqlBuilder& b) {
+// Rows come back projected to what the caller may read (PK only without a select rule), spec §5.2, as plain
+// columns the Bridge writes as JSON (Statement::rowset).
+std::string returning(const TableView& t, const std::string& alias, const Principal& who, SqlBuilder& b,
+                      Statement& st) {
   std::vector<std::string> cols;
   const CompiledRule* read = select_rule(t, "select", who);
   if (read) cols = readable_columns(t, *read);
   if (std::find(cols.begin(), cols.end(), t.table->id.name) == cols.end())
     cols.insert(cols.begin(), t.table->id.name);
   int next_alias = 1;
-  return row_json_sql(t, "r", cols, {}, who, b, next_alias);
+  st.rowset = true;
+  return " RETURNING " + row_columns_sql(t, alias, cols, {}, who, b, next_alias, st.fields);
 }
 
 const J& required_where(const J& params, const char* op) {
@@ -131,7 +134,8 @@ Statement plan_insert(const EnvRelease&, const TableView& t, const CompiledRule&
       }
   }
   SqlBuilder b;
-  std::string sql = "WITH r AS (INSERT INTO " + q(table.name);
+  Statement st;
+  std::string sql = "INSERT INTO " + q(table.name) + " AS r";
   if (cols.empty()) {
     if (rows.size() > 1) {
       // Every row is all defaults: one multi-row statement still needs a column list.
@@ -163,9 +167,7 @@ Statement plan_insert(const EnvRelease&, const TableView& t, const CompiledRule&
       sql += ")";
     }
   }
-  sql += " RETURNING *) SELECT coalesce(json_agg(" + returning_json(t, who, b) +
-         "), '[]'::json), count(*), NULL::json, NULL::bigint FROM r";
-  Statement st;
+  sql += returning(t, "r", who, b, st);
   st.connection = table.connection;
   st.sql = std::move(sql);
   st.params = std::move(b.params);
@@ -196,10 +198,9 @@ Statement plan_update(const EnvRelease&, const TableView& t, const CompiledRule&
     set += (set.empty() ? "" : ", ") + q(k) + " = " + typed_placeholder(ct, b.add(param_text(ct, v)));
   }
   std::string filter = filter_sql(rule, t, where, who, limits, b);
-  std::string sql = "WITH r AS (UPDATE " + q(table.name) + " AS t0 SET " + set + " WHERE " + filter +
-                    " RETURNING t0.*) SELECT coalesce(json_agg(" + returning_json(t, who, b) +
-                    "), '[]'::json), count(*), NULL::json, NULL::bigint FROM r";
   Statement st;
+  std::string sql =
+      "UPDATE " + q(table.name) + " AS t0 SET " + set + " WHERE " + filter + returning(t, "t0", who, b, st);
   st.connection = table.connection;
   st.sql = std::move(sql);
   st.params = std::move(b.params);
