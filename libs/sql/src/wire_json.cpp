@@ -124,6 +124,9 @@ bool append_timestamp(std::string& out, std::string_view s) {
       !expect(s, i, '-') || !digits(s, i, 2, day) || !expect(s, i, ' ') || !digits(s, i, 2, hour) ||
       !expect(s, i, ':') || !digits(s, i, 2, minute) || !expect(s, i, ':') || !digits(s, i, 2, second))
     return false;
+  if (year > 9999999 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 ||
+      second > 60)
+    return false;  // not timestamptz_out's (PostgreSQL's years end at 294276): keep the arithmetic in range
   std::string_view fraction;
   if (i < s.size() && s[i] == '.') {
     const size_t start = ++i;

@@ -85,6 +85,11 @@ TEST(WireJson, TimestampsBecomeUtcWithMicroseconds) {
   EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 08:00:00"), "\"2024-05-01 08:00:00\"");
   EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 08:00:00.1234567+00"),
             "\"2024-05-01 08:00:00.1234567+00\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "999999999999-01-01 00:00:00+05"),
+            "\"999999999999-01-01 00:00:00+05\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-13-01 00:00:00+05"), "\"2024-13-01 00:00:00+05\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "294276-12-31 23:59:59.999999+00"),
+            "\"294276-12-31T23:59:59.999999Z\"");
 }
 
 TEST(WireJson, BytesBecomeBase64) {
