@@ -188,13 +188,25 @@ class Ring {
 
 enum Phase : std::uint8_t { kPrepare, kPrepareEnd, kExec, kExecEnd, kSync };
 
+// A query waiting for a connection: owns copies of its SQL and parameters.
+struct Pending {
+  std::string sql;
+  std::uint64_t hash = 0;
+  std::string buf;        // parameter values, each followed by '\0'
+  std::vector<int> offs;  // offset into buf, -1 = NULL
+  QueryCallback cb;
+  bool read_only = false;
+};
+
 struct InFlight {
   QueryCallback cb;
   PGresult* res = nullptr;  // the answer so far (owned)
   std::uint64_t hash = 0;
   Phase phase = kExec;
   bool internal = false;                       // pool-issued (DEALLOCATE ALL): no callback
+  bool own_sync = true;                        // false: in a read group, answered without waiting for a Sync
   std::chrono::steady_clock::time_point sent;  // when it entered the pipeline (pick() spills past slow heads)
+  std::unique_ptr<Pending> retry;  // read group member: sent again if a neighbour's error aborts it
 
   InFlight() = default;
   InFlight(InFlight&& o) noexcept
@@ -203,7 +215,9 @@ struct InFlight {
         hash(o.hash),
         phase(o.phase),
         internal(o.internal),
-        sent(o.sent) {}
+        own_sync(o.own_sync),
+        sent(o.sent),
+        retry(std::move(o.retry)) {}
   InFlight& operator=(InFlight&& o) noexcept {
     if (this != &o) {
       if (res) PQclear(res);
@@ -212,7 +226,9 @@ struct InFlight {
       hash = o.hash;
       phase = o.phase;
       internal = o.internal;
+      own_sync = o.own_sync;
       sent = o.sent;
+      retry = std::move(o.retry);
     }
     return *this;
   }
@@ -221,15 +237,6 @@ struct InFlight {
   ~InFlight() {
     if (res) PQclear(res);
   }
-};
-
-// A query waiting for a connection: owns copies of its SQL and parameters.
-struct Pending {
-  std::string sql;
-  std::uint64_t hash = 0;
-  std::string buf;        // parameter values, each followed by '\0'
-  std::vector<int> offs;  // offset into buf, -1 = NULL
-  QueryCallback cb;
 };
 
 bool socket_readable(int fd) {
@@ -274,6 +281,8 @@ struct Conn {
   bool tcp = false;                 // TCP socket (TCP_CORK applies)
   bool corked = false;              // TCP_CORK set for the current tick
   int tick_sends = 0;               // queries sent during the current tick
+  int read_group = 0;               // read-only queries sent since the last Sync (an open read group)
+  bool in_tick = false;             // listed in tick_conns
   std::uint64_t progress = 0;       // results taken from libpq so far
   std::uint64_t sent_seq = 0;       // queries sent on this PGconn
   std::uint64_t done_seq = 0;       // queries answered on this PGconn
@@ -458,6 +467,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     c.read_waiting = c.write_waiting = c.drain_posted = c.draining = false;
     c.corked = false;
     c.tick_sends = 0;
+    c.read_group = 0;
     c.sent_seq = c.done_seq = 0;
     c.stmts.clear();
     c.failed_prepares.clear();
@@ -718,6 +728,9 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       if (!r) {
         if (e.phase == kPrepareEnd) {
           e.phase = kExec;
+        } else if (e.phase == kExecEnd && !e.own_sync) {
+          complete_front(c);  // a read group member: its answer is complete, the group's Sync comes later
+          if (closed || c.epoch != epoch) return;
         } else if (e.phase == kExecEnd) {
           e.phase = kSync;
         } else if (++stray_nulls >= 2) {
@@ -786,6 +799,14 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     ++c.done_seq;
     if (c.inflight.empty()) c.busy += std::chrono::steady_clock::now() - c.busy_since;
     if (e.internal) return;
+    if (e.retry && e.res && PQresultStatus(e.res) == PGRES_PIPELINE_ABORTED) {
+      // A read group member skipped because an earlier member failed: it never ran, so it is sent again,
+      // with a Sync of its own, before anything still waiting for a connection.
+      e.retry->cb = std::move(e.cb);
+      e.retry->read_only = false;
+      pending.push_front(std::move(*e.retry));
+      return;
+    }
     QueryResult q = QueryResult::from_pg(std::exchange(e.res, nullptr));
     if (!q.ok && q.sqlstate == "0A000" && q.message.find("cached plan") != std::string::npos) {
       // The schema changed under a prepared statement: drop it, the next use prepares it again.
@@ -836,13 +857,19 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
 
   // After data was queued in libpq: push it out, wait for writability if the socket is full, and pick up any
   // input libpq read meanwhile (it reads when a send would block).
-  void note_send(Conn& c) {
+  // `writes`: the query goes out at once (its own Sync); a read group member waits for the end of the tick.
+  void note_send(Conn& c, bool writes) {
     if (!tick_open) {
       tick_open = true;
       asio::defer(io, [self = shared_from_this()] { self->end_tick(); });
     }
-    if (c.tick_sends++ == 0) {
+    if (c.tick_sends == 0 && !c.in_tick) {
+      c.in_tick = true;
       tick_conns.push_back(&c);
+    }
+    if (!writes) return;
+    if (c.tick_sends++ == 0) {
+      // the first write of the tick goes out uncorked
     } else if (!c.corked && c.tcp) {
       int one = 1;
       ::setsockopt(PQsocket(c.pg), IPPROTO_TCP, TCP_CORK, &one, sizeof one);
@@ -852,7 +879,9 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
 
   void end_tick() {
     tick_open = false;
+    for (std::size_t i = 0; i < tick_conns.size(); ++i) close_read_group(*tick_conns[i]);
     for (Conn* c : tick_conns) {
+      c->in_tick = false;
       if (c->corked && c->pg && c->state == Conn::State::Ready) {
         int zero = 0;
         ::setsockopt(PQsocket(c->pg), IPPROTO_TCP, TCP_CORK, &zero, sizeof zero);
@@ -903,6 +932,8 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
   }
 
   void send_internal(Conn& c, const char* sql) {
+    close_read_group(c);
+    if (c.state != Conn::State::Ready) return;
     InFlight e;
     e.internal = true;
     e.phase = kExec;
@@ -916,8 +947,29 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     if (!ok) lost(c);
   }
 
+  // Ends an open read group with its Sync. The Sync is answered as a pool-internal entry, so the group's
+  // members complete on their own results.
+  void close_read_group(Conn& c) {
+    if (c.read_group == 0 || c.state != Conn::State::Ready) return;
+    c.read_group = 0;
+    InFlight e;
+    e.internal = true;
+    e.phase = kSync;
+    e.sent = std::chrono::steady_clock::now();
+    const bool ok = PQpipelineSync(c.pg);
+    if (c.inflight.empty()) c.busy_since = e.sent;
+    c.inflight.push_back(std::move(e));
+    ++active_count;
+    ++c.sent_seq;
+    if (!ok) {
+      lost(c);
+      return;
+    }
+    after_send(c);
+  }
+
   void send(Conn& c, std::string_view sql, std::uint64_t hash, const char* const* values, int n,
-            QueryCallback&& cb) {
+            QueryCallback&& cb, bool read_only = false) {
     char name[24];
     statement_name(hash, name);
     bool prepare = false;
@@ -937,7 +989,16 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     } else if (it->second != sql) {
       named = false;  // 64-bit hash collision: run this one unprepared
     }
-    note_send(c);
+    // Read-only queries of statements already prepared here join the connection's read group: one Sync (one
+    // implicit transaction, one flush and one ReadyForQuery of the backend) for up to max_read_group of them.
+    // A Parse never joins (a neighbour's error would abort it and leave the statement half-known).
+    const bool grouped = read_only && named && !prepare && opts.max_read_group > 1;
+    if (!grouped) close_read_group(c);
+    if (c.state != Conn::State::Ready) {
+      post_error(std::move(cb), kLostState, kLostMessage);
+      return;
+    }
+    note_send(c, !grouped);
     int ok = 1;
     if (prepare) ok = PQsendPrepare(c.pg, name, it->second.c_str(), 0, nullptr);
     if (ok) {
@@ -948,12 +1009,28 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         ok = PQsendQueryParams(c.pg, scratch_sql.c_str(), n, nullptr, values, nullptr, nullptr, 0);
       }
     }
-    if (ok) ok = PQpipelineSync(c.pg);
+    if (ok && !grouped) ok = PQpipelineSync(c.pg);
     InFlight e;
     e.cb = std::move(cb);
     e.hash = hash;
     e.phase = prepare ? kPrepare : kExec;
     e.sent = std::chrono::steady_clock::now();
+    if (grouped) {
+      e.own_sync = false;
+      e.retry = std::make_unique<Pending>();
+      e.retry->sql.assign(sql);
+      e.retry->hash = hash;
+      e.retry->offs.resize(static_cast<std::size_t>(n));
+      for (int i = 0; i < n; ++i) {
+        if (!values[i]) {
+          e.retry->offs[i] = -1;
+          continue;
+        }
+        e.retry->offs[i] = static_cast<int>(e.retry->buf.size());
+        e.retry->buf.append(values[i]);
+        e.retry->buf.push_back('\0');
+      }
+    }
     if (c.inflight.empty()) c.busy_since = e.sent;
     c.inflight.push_back(std::move(e));
     ++active_count;
@@ -962,7 +1039,11 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       lost(c);
       return;
     }
-    after_send(c);
+    if (!grouped) {
+      after_send(c);
+    } else if (++c.read_group >= opts.max_read_group) {
+      close_read_group(c);  // sent now; otherwise the end of the tick closes it
+    }
   }
 
   void dispatch_pending() {
@@ -974,15 +1055,16 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       dispatch_ptrs.resize(p.offs.size());
       for (std::size_t i = 0; i < p.offs.size(); ++i)
         dispatch_ptrs[i] = p.offs[i] < 0 ? nullptr : p.buf.data() + p.offs[i];
-      send(*c, p.sql, p.hash, dispatch_ptrs.data(), static_cast<int>(p.offs.size()), std::move(p.cb));
+      send(*c, p.sql, p.hash, dispatch_ptrs.data(), static_cast<int>(p.offs.size()), std::move(p.cb),
+           p.read_only);
     }
   }
 
   // ---- entry point
   // ------------------------------------------------------------------------------------------
 
-  void submit(std::string_view sql, std::uint64_t hash, const char* const* values, int n,
-              QueryCallback&& cb) {
+  void submit(std::string_view sql, std::uint64_t hash, const char* const* values, int n, QueryCallback&& cb,
+              bool read_only) {
     if (closed) {
       post_error(std::move(cb), kClosedState, kClosedMessage);
       return;
@@ -993,7 +1075,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     }
     if (pending.empty()) {
       if (Conn* c = pick()) {
-        send(*c, sql, hash, values, n, std::move(cb));
+        send(*c, sql, hash, values, n, std::move(cb), read_only);
         return;
       }
     }
@@ -1019,6 +1101,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       p.buf.push_back('\0');
     }
     p.cb = std::move(cb);
+    p.read_only = read_only;
     pending.push_back(std::move(p));
   }
 
@@ -1056,18 +1139,21 @@ std::uint64_t Pool::sql_hash(std::string_view sql) noexcept {
   return std::hash<std::string_view>{}(sql);
 }
 
-void Pool::query(std::string_view sql, std::vector<std::optional<std::string>> params, QueryCallback cb) {
+void Pool::query(std::string_view sql, std::vector<std::optional<std::string>> params, QueryCallback cb,
+                 Access access) {
   auto& ptrs = impl_->scratch_ptrs;
   ptrs.resize(params.size());
   for (std::size_t i = 0; i < params.size(); ++i) ptrs[i] = params[i] ? params[i]->c_str() : nullptr;
-  impl_->submit(sql, sql_hash(sql), ptrs.data(), static_cast<int>(params.size()), std::move(cb));
+  impl_->submit(sql, sql_hash(sql), ptrs.data(), static_cast<int>(params.size()), std::move(cb),
+                access == Access::ReadOnly);
 }
 
-void Pool::query(std::string_view sql, std::span<const Param> params, QueryCallback cb) {
-  query(sql, sql_hash(sql), params, std::move(cb));
+void Pool::query(std::string_view sql, std::span<const Param> params, QueryCallback cb, Access access) {
+  query(sql, sql_hash(sql), params, std::move(cb), access);
 }
 
-void Pool::query(std::string_view sql, std::uint64_t hash, std::span<const Param> params, QueryCallback cb) {
+void Pool::query(std::string_view sql, std::uint64_t hash, std::span<const Param> params, QueryCallback cb,
+                 Access access) {
   // Text parameters must be NUL-terminated for libpq: copy them into one reused buffer.
   auto& buf = impl_->scratch_buf;
   auto& offs = impl_->scratch_offs;
@@ -1085,7 +1171,8 @@ void Pool::query(std::string_view sql, std::uint64_t hash, std::span<const Param
   }
   ptrs.resize(params.size());
   for (std::size_t i = 0; i < params.size(); ++i) ptrs[i] = offs[i] < 0 ? nullptr : buf.data() + offs[i];
-  impl_->submit(sql, hash, ptrs.data(), static_cast<int>(params.size()), std::move(cb));
+  impl_->submit(sql, hash, ptrs.data(), static_cast<int>(params.size()), std::move(cb),
+                access == Access::ReadOnly);
 }
 
 int Pool::active() const {

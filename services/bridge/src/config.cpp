@@ -46,6 +46,7 @@ BridgeConfig BridgeConfig::from_env() {
   c.db_spread = int(bounded("STK_BRIDGE_DB_SPREAD", 0, 0, 1000));
   if (c.db_spread == 0) c.db_spread = std::max(1, cores / c.threads);
   c.db_spread = std::min(c.db_spread, c.db_pool_size);
+  c.db_read_group = int(bounded("STK_BRIDGE_DB_READ_GROUP", 8, 1, 64));
   c.poll_wait_seconds = int(bounded("STK_BRIDGE_POLL_INTERVAL", c.poll_wait_seconds, 1, 300));
   c.max_stale_seconds = bounded("STK_BRIDGE_MAX_STALE", c.max_stale_seconds, 1, 365LL * 86400);
   c.query_timeout_seconds = int(bounded("STK_QUERY_TIMEOUT_SECONDS", c.query_timeout_seconds, 1, 3600));

@@ -28,6 +28,7 @@ struct BridgeConfig {
   int db_pool_size = 4;                             // STK_BRIDGE_DB_POOL_SIZE: per worker, per database
   int db_spread =
       1;  // STK_BRIDGE_DB_SPREAD: backends that may share a worker's load (env default: cores ÷ workers)
+  int db_read_group = 8;  // STK_BRIDGE_DB_READ_GROUP: selects per Sync on a connection (stk::pg read groups)
   int poll_wait_seconds = 30;             // STK_BRIDGE_POLL_INTERVAL
   int64_t max_stale_seconds = 3600;       // STK_BRIDGE_MAX_STALE
   int query_timeout_seconds = 30;         // STK_QUERY_TIMEOUT_SECONDS

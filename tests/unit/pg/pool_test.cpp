@@ -30,6 +30,7 @@
 
 #include "stk/pg/pool.hpp"
 
+using stk::pg::Access;
 using stk::pg::Param;
 using stk::pg::Pool;
 using stk::pg::PoolOptions;
@@ -566,6 +567,70 @@ TEST_F(PoolTest, StatementTimeout) {
   EXPECT_FALSE(res[1]->ok);
   EXPECT_EQ(res[1]->sqlstate, "57014");
   EXPECT_TRUE(res[2]->ok);
+}
+
+// Read-only queries sent in one turn share a Sync (one implicit transaction: the same transaction_timestamp),
+// and a failing member does not touch the others: each gets its own answer, in full.
+TEST_F(PoolTest, ReadGroupsShareASyncAndKeepErrorsToThemselves) {
+  auto o = opts(1);
+  o.max_read_group = 8;
+  Pool pool(io_, std::move(o));
+  pool.start();
+  const std::string ts = "SELECT transaction_timestamp()::text, $1::int";
+  const std::string div = "SELECT 10 / $1::int";
+  auto run = [&](const std::vector<std::pair<const std::string*, std::string>>& batch, Access access) {
+    std::vector<std::optional<QueryResult>> res(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      pool.query(
+          *batch[i].first, Params{batch[i].second}, [&res, i](QueryResult&& r) { res[i] = std::move(r); },
+          access);
+    EXPECT_TRUE(run_until(io_, [&] {
+      for (auto& r : res)
+        if (!r) return false;
+      return true;
+    }));
+    return res;
+  };
+  run({{&ts, "0"}, {&div, "1"}}, Access::ReadOnly);  // first uses prepare, alone
+
+  auto same = run({{&ts, "1"}, {&ts, "2"}, {&ts, "3"}, {&ts, "4"}}, Access::ReadOnly);
+  for (std::size_t i = 0; i < same.size(); ++i) {
+    ASSERT_TRUE(same[i]->ok) << same[i]->message;
+    EXPECT_EQ(same[i]->value(0, 1), std::to_string(i + 1));
+    EXPECT_EQ(same[i]->value(0, 0), same[0]->value(0, 0)) << "one transaction for the group";
+  }
+  auto apart = run({{&ts, "1"}, {&ts, "2"}}, Access::Write);
+  ASSERT_TRUE(apart[0]->ok && apart[1]->ok);
+  EXPECT_NE(apart[0]->value(0, 0), apart[1]->value(0, 0)) << "writes: a Sync each";
+
+  // The third fails (division by zero); PostgreSQL skips the rest of its group, which the pool sends again.
+  auto mixed =
+      run({{&div, "5"}, {&ts, "7"}, {&div, "0"}, {&ts, "8"}, {&div, "2"}, {&ts, "9"}}, Access::ReadOnly);
+  ASSERT_TRUE(mixed[0]->ok);
+  EXPECT_EQ(mixed[0]->value(0, 0), "2");
+  ASSERT_TRUE(mixed[1]->ok);
+  EXPECT_EQ(mixed[1]->value(0, 1), "7");
+  EXPECT_FALSE(mixed[2]->ok);
+  EXPECT_EQ(mixed[2]->sqlstate, "22012");
+  ASSERT_TRUE(mixed[3]->ok) << mixed[3]->sqlstate << " " << mixed[3]->message;
+  EXPECT_EQ(mixed[3]->value(0, 1), "8");
+  ASSERT_TRUE(mixed[4]->ok) << mixed[4]->message;
+  EXPECT_EQ(mixed[4]->value(0, 0), "5");
+  ASSERT_TRUE(mixed[5]->ok) << mixed[5]->message;
+  EXPECT_EQ(mixed[5]->value(0, 1), "9");
+  EXPECT_EQ(pool.active(), 0);
+
+  // A write between reads ends the open group; more reads than max_read_group start another.
+  std::vector<std::pair<const std::string*, std::string>> many;
+  for (int i = 0; i < 20; ++i) many.emplace_back(&ts, std::to_string(i));
+  auto big = run(many, Access::ReadOnly);
+  std::set<std::string> txns;
+  for (std::size_t i = 0; i < big.size(); ++i) {
+    ASSERT_TRUE(big[i]->ok);
+    EXPECT_EQ(big[i]->value(0, 1), std::to_string(i));
+    txns.insert(std::string(big[i]->value(0, 0)));
+  }
+  EXPECT_GE(txns.size(), 3u) << "at most 8 per Sync";
 }
 
 // Session settings win over the database's own (ALTER DATABASE … SET) and over the conninfo's options.

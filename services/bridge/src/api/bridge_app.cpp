@@ -265,6 +265,7 @@ pg::Pool& BridgeApp::pool_for(Worker& w, const std::string& url) {
     o.statement_timeout_ms = config_.query_timeout_seconds * 1000;
     o.application_name = "santokit-bridge";
     o.spread_max = config_.db_spread;
+    o.max_read_group = config_.db_read_group;
     // Rows are written from PostgreSQL's text output (sql/wire_json): fix the settings that shape it,
     // whatever the server's or the database's defaults. UTC also makes a timestamp without an offset mean
     // UTC.
@@ -478,21 +479,23 @@ void BridgeApp::call(http::Request& req, std::string_view path, nlohmann::ordere
                     std::move(st.cursor_order),
                     std::move(st.fields)};
   const size_t max_response = config_.limits.response_body_max_bytes;
-  pool.query(st.sql, std::move(st.params),
-             [respond = std::move(respond), info, shape, max_response, snap, &db_time, &db_conn_errors,
-              sent](pg::QueryResult&& r) {
-               db_time.observe(seconds_since(sent));
-               const std::string& rid = info->rid;
-               if (!r.ok) {
-                 if (r.sqlstate.rfind("08", 0) == 0) db_conn_errors.inc();
-                 Error e = map_db_error(r.sqlstate, r.constraint);
-                 if (e.code() == Code::Internal || e.code() == Code::Unavailable)
-                   log::error("query failed",
-                              {{"requestId", rid}, {"sqlstate", r.sqlstate}, {"message", r.message}});
-                 return respond(error_response(e, *info));
-               }
-               respond(result_response(r, shape, max_response, *info));
-             });
+  pool.query(
+      st.sql, std::move(st.params),
+      [respond = std::move(respond), info, shape, max_response, snap, &db_time, &db_conn_errors,
+       sent](pg::QueryResult&& r) {
+        db_time.observe(seconds_since(sent));
+        const std::string& rid = info->rid;
+        if (!r.ok) {
+          if (r.sqlstate.rfind("08", 0) == 0) db_conn_errors.inc();
+          Error e = map_db_error(r.sqlstate, r.constraint);
+          if (e.code() == Code::Internal || e.code() == Code::Unavailable)
+            log::error("query failed",
+                       {{"requestId", rid}, {"sqlstate", r.sqlstate}, {"message", r.message}});
+          return respond(error_response(e, *info));
+        }
+        respond(result_response(r, shape, max_response, *info));
+      },
+      st.read_only ? pg::Access::ReadOnly : pg::Access::Write);
 }
 
 }  // namespace stk::bridge

@@ -34,6 +34,7 @@ struct Statement {
   // cursor values, meta.count (or "affected" for delete).
   bool rowset = false;
   std::vector<RowField> fields;
+  bool read_only = false;    // a select: may share a Sync with other selects (stk::pg::Access::ReadOnly)
   bool want_count = false;   // meta.count
   bool want_cursor = false;  // meta.nextCursor (keyset mode)
   int64_t page_limit = -1;   // explicit limit (a full page gets a cursor)

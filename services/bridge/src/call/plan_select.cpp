@@ -135,6 +135,7 @@ Statement plan_select(const EnvRelease& env, const TableView& t, const CompiledR
   check_keys(params, {"where", "select", "orderBy", "limit", "offset", "expand", "count", "after"}, "select");
   Statement st;
   st.connection = t.table->connection;
+  st.read_only = true;
   SqlBuilder b;
   const auto* sel = find(params, "select");
   std::vector<std::string> columns;

@@ -9,6 +9,11 @@
 // so many queries are in flight per connection while each one is its own implicit transaction: an error in
 // one query never affects the queries pipelined before or after it. Prepared statements are cached per
 // connection, keyed by a 64-bit hash of the SQL text (statement name "stk_<16 hex>"), and reused.
+// Read-only queries (Access::ReadOnly) of statements already prepared on the connection share one Sync with
+// the other read-only queries sent to it in the same event-loop turn (up to max_read_group): a read group. A
+// member that fails gets its error; the members after it, which PostgreSQL then skips, are sent again each
+// with its own Sync, so an error still never reaches another query. A statement that is not read-only, or
+// a first use (Parse), ends the open group and is sent as above.
 //
 // Failure model (errors are reported, never thrown; the callback always gets a QueryResult):
 //   * SQL errors: ok=false, sqlstate/message/detail/constraint from the server.
@@ -69,7 +74,11 @@ struct PoolOptions {
                                // another keeps up (load concentrates on few backends; 0 = least outstanding)
   int spread_max = 1;  // connections that may share the load at once (LoadSpread): more only while every
                        // one of them stays busy and the worker thread mostly waits for PostgreSQL
-  int max_prepared_per_connection = 2000;     // past it the connection sends DEALLOCATE ALL and starts over
+  int max_prepared_per_connection = 2000;  // past it the connection sends DEALLOCATE ALL and starts over
+  // Read-only queries per Sync (Access::ReadOnly): the backend then commits, flushes and reports
+  // ReadyForQuery once per group instead of once per query (measured: ~60 → ~30 µs of PostgreSQL per select
+  // by PK at 4 per Sync). Results of a group arrive together when its last member is done. 1 = a Sync each.
+  int max_read_group = 8;
   int reconnect_initial_ms = 100;             // backoff after a failed attempt, doubling ...
   int reconnect_max_ms = 5000;                // ... up to this
   std::string application_name = "santokit";  // used unless the conninfo sets one
@@ -188,6 +197,12 @@ class QueryCallback {
 // A text-format parameter: nullopt is SQL NULL.
 using Param = std::optional<std::string_view>;
 
+// Write: anything (the default). ReadOnly: a statement that changes nothing and has no side effects (a plain
+// SELECT); such queries may share one Sync — one implicit transaction — with other read-only queries sent to
+// the same connection in the same event-loop turn (PoolOptions::max_read_group). Each still gets its own
+// result or error: one that is skipped because an earlier member of its group failed is sent again alone.
+enum class Access : std::uint8_t { Write, ReadOnly };
+
 class Pool {
  public:
   Pool(boost::asio::io_context& io, PoolOptions opts);
@@ -201,11 +216,14 @@ class Pool {
 
   // Runs `sql` (one statement, $1..$n placeholders) with text parameters; `cb` is called exactly once, on the
   // io_context thread, never from inside this call. Per connection, callbacks run in the order queries were
-  // issued.
-  void query(std::string_view sql, std::vector<std::optional<std::string>> params, QueryCallback cb);
-  void query(std::string_view sql, std::span<const Param> params, QueryCallback cb);
+  // issued — except a read-only query re-sent because a neighbour in its read group failed (it comes later).
+  void query(std::string_view sql, std::vector<std::optional<std::string>> params, QueryCallback cb,
+             Access access = Access::Write);
+  void query(std::string_view sql, std::span<const Param> params, QueryCallback cb,
+             Access access = Access::Write);
   // Same, with the hash of `sql` computed once by the caller (sql_hash) — e.g. at release compile time.
-  void query(std::string_view sql, std::uint64_t hash, std::span<const Param> params, QueryCallback cb);
+  void query(std::string_view sql, std::uint64_t hash, std::span<const Param> params, QueryCallback cb,
+             Access access = Access::Write);
   static std::uint64_t sql_hash(std::string_view sql) noexcept;
 
   int active() const;            // queries sent and not yet answered (stk_bridge_db_pool_active)
