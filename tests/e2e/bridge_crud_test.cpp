@@ -356,6 +356,61 @@ TEST_F(BridgeCrud, RowsReadTheSameWhoeverWritesThem) {
   EXPECT_TRUE(contains(rows.raw, R"("title" : "quote \" back \\ nl \n tab \t ctl \u0001 del )")) << rows.raw;
 }
 
+// Expanded rows arrive as records the Bridge writes without count, and as JSON PostgreSQL builds with count:
+// the same JSON either way, for awkward text, empty strings, NULLs and missing related rows at every depth.
+TEST_F(BridgeCrud, ExpandedRowsReadTheSameWhoeverWritesThem) {
+  auto t = tag();
+  s().sql("INSERT INTO orgs (id, name) VALUES ('xo-" + t +
+          "', E'Org, \"the\" (first) \\\\ back');"
+          "INSERT INTO teams (id, name, org_id) VALUES "
+          "('0190f5b0-0000-7000-8000-00000000" +
+          t.substr(t.size() - 4) + "', '', 'xo-" + t +
+          "'),"
+          "('0190f5b0-0000-7000-9000-00000000" +
+          t.substr(t.size() - 4) +
+          "', ' lead, space', NULL);"
+          "INSERT INTO authors (id, handle, email, team_id) VALUES "
+          "('0190f5b0-0000-4000-8000-00000000" +
+          t.substr(t.size() - 4) +
+          "', E'h\\\\ \"q\" (p), c ()', NULL, "
+          "'0190f5b0-0000-7000-8000-00000000" +
+          t.substr(t.size() - 4) +
+          "'),"
+          "('0190f5b0-0000-4000-9000-00000000" +
+          t.substr(t.size() - 4) + "', 'x-" + t +
+          "', '', "
+          "'0190f5b0-0000-7000-9000-00000000" +
+          t.substr(t.size() - 4) +
+          "');"
+          "INSERT INTO books (id, title, author_id, batch) VALUES "
+          "('x1-" +
+          t + "', 'one', '0190f5b0-0000-4000-8000-00000000" + t.substr(t.size() - 4) + "', '" + t +
+          "'),"
+          "('x2-" +
+          t + "', 'two', '0190f5b0-0000-4000-9000-00000000" + t.substr(t.size() - 4) + "', '" + t +
+          "'),"
+          "('x3-" +
+          t + "', 'three', NULL, '" + t + "')");
+  const std::string q =
+      R"({"where": {"batch": "@T"}, "orderBy": {"id": "asc"}, "expand": ["author.team.org"])";
+  auto rows = s().select("admin", "books", J(q + "}", t));
+  auto counted = s().select("admin", "books", J(q + R"(, "count": "exact"})", t));
+  ASSERT_OK(rows);
+  ASSERT_OK(counted);
+  ASSERT_EQ(rows.data().size(), 3u) << rows.raw;
+  EXPECT_EQ(rows.data(), counted.data()) << rows.raw << "\n" << counted.raw;
+  const auto& a1 = rows.data()[0]["author"];
+  EXPECT_EQ(a1["handle"], "h\\ \"q\" (p), c ()") << rows.raw;
+  EXPECT_EQ(a1["email"], nullptr);
+  EXPECT_EQ(a1["team"]["name"], "");
+  EXPECT_EQ(a1["team"]["org"]["name"], "Org, \"the\" (first) \\ back");
+  const auto& a2 = rows.data()[1]["author"];
+  EXPECT_EQ(a2["email"], "");
+  EXPECT_EQ(a2["team"]["name"], " lead, space");
+  EXPECT_EQ(a2["team"]["org"], nullptr);
+  EXPECT_EQ(rows.data()[2]["author"], nullptr);
+}
+
 TEST_F(BridgeCrud, SelectProjection) {
   auto t = tag();
   ASSERT_OK(s().insert("admin", "books", J(R"({"title": "P", "pages": 7, "batch": "@T"})", t)));

@@ -221,6 +221,50 @@ bool append_bytes(std::string& out, std::string_view s) {
 
 }  // namespace
 
+bool split_record(std::string_view text, std::vector<RecordField>& out, std::string& scratch) {
+  out.clear();
+  scratch.clear();
+  scratch.reserve(text.size());  // unquoted text is never longer than the input: the views stay valid
+  if (text.size() < 2 || text.front() != '(' || text.back() != ')') return false;
+  const std::string_view body = text.substr(1, text.size() - 2);
+  if (body.empty()) return true;  // ROW(): no fields
+  size_t i = 0;
+  while (true) {
+    RecordField f;
+    if (i < body.size() && body[i] == '"') {
+      const size_t start = scratch.size();
+      ++i;
+      while (true) {
+        if (i >= body.size()) return false;  // unterminated quote
+        const char c = body[i++];
+        if (c == '\\') {
+          if (i >= body.size()) return false;
+          scratch += body[i++];
+        } else if (c == '"') {
+          if (i < body.size() && body[i] == '"') {
+            scratch += '"';
+            ++i;
+          } else {
+            break;
+          }
+        } else {
+          scratch += c;
+        }
+      }
+      f.text = std::string_view(scratch).substr(start);
+    } else {
+      const size_t start = i;
+      while (i < body.size() && body[i] != ',') ++i;
+      f.text = body.substr(start, i - start);
+      f.null = f.text.empty();
+    }
+    out.push_back(f);
+    if (i == body.size()) return true;
+    if (body[i] != ',') return false;
+    ++i;
+  }
+}
+
 void append_wire_json(std::string& out, WireKind kind, std::string_view pg_text) {
   switch (kind) {
     case WireKind::Integer:

@@ -250,18 +250,31 @@ TEST_F(Planner, RowSetSelectsPlainColumnsAndDescribesEach) {
   EXPECT_NE(reader.sql.find("SELECT t0.\"id\", t0.\"email\", t0.\"team_id\" FROM"), std::string::npos)
       << reader.sql;
 
+  // Expanded rows are records of their own plain columns and relations, each under its own alias and rule.
   auto posts = plan("db/posts/select", R"({"expand":["author.team"],"select":["id"]})");
   EXPECT_EQ(keys_of(posts), (std::vector<std::string>{"\"id\" : ", "\"author\" : "}));
-  EXPECT_EQ(posts.fields[1].wire, WireKind::Json);
-  EXPECT_NE(posts.sql.find("SELECT t0.\"id\", (SELECT json_build_object('id', e1.\"id\""), std::string::npos)
+  EXPECT_NE(posts.sql.find(
+                "SELECT t0.\"id\", (SELECT ROW(e1.\"id\", e1.\"email\", e1.\"team_id\", e1.\"age\", "
+                "e1.\"salary\", e1.\"born\", e1.\"avatar\", e1.\"ratings\", e1.\"prefs\", (SELECT "
+                "ROW(e2.\"id\", e2.\"org_id\", e2.\"name\") FROM \"teams\" e2 WHERE e2.\"id\" = "
+                "e1.\"team_id\")) FROM \"users\" e1 WHERE e1.\"id\" = t0.\"author_id\") FROM \"posts\" t0"),
+            std::string::npos)
       << posts.sql;
-  EXPECT_NE(
-      posts.sql.find("'team', (SELECT json_build_object('id', e2.\"id\", 'org_id', e2.\"org_id\", 'name', "
-                     "e2.\"name\") FROM \"teams\" e2 WHERE e2.\"id\" = e1.\"team_id\")"),
-      std::string::npos)
-      << posts.sql;
-  EXPECT_NE(posts.sql.find("FROM \"users\" e1 WHERE e1.\"id\" = t0.\"author_id\")"), std::string::npos)
-      << posts.sql;
+  const RowField& author = posts.fields[1];
+  ASSERT_TRUE(author.is_record);
+  ASSERT_EQ(author.record.size(), 10u);
+  EXPECT_EQ(*author.record[4].json_key, "\"salary\" : ");
+  EXPECT_EQ(author.record[4].wire, WireKind::Quoted);
+  const RowField& team = author.record[9];
+  EXPECT_EQ(*team.json_key, "\"team\" : ");
+  ASSERT_TRUE(team.is_record);
+  ASSERT_EQ(team.record.size(), 3u);
+  EXPECT_FALSE(team.record[2].is_record);
+  // A reader's expanded rows hold only what the reader's rule on that table allows.
+  auto read = plan("db/posts/select", R"({"expand":["author"],"select":["id"]})", {"reader"});
+  EXPECT_NE(read.sql.find("(SELECT ROW(e1.\"id\", e1.\"email\", e1.\"team_id\") FROM \"users\" e1"),
+            std::string::npos)
+      << read.sql;
 
   // Keyset pages add the cursor after the row's columns.
   auto page =

@@ -102,3 +102,38 @@ TEST(WireJson, BytesBecomeBase64) {
   EXPECT_EQ(wire(WireKind::Bytes, "\\xZZ"), "\"\\\\xZZ\"");
   EXPECT_EQ(wire(WireKind::Bytes, "\\x123"), "\"\\\\x123\"");
 }
+
+namespace {
+
+// "null" or the field's text, for comparing split records.
+std::vector<std::string> fields_of(std::string_view record) {
+  std::vector<stk::sql::RecordField> parts;
+  std::string scratch;
+  if (!stk::sql::split_record(record, parts, scratch)) return {"<not a record>"};
+  std::vector<std::string> out;
+  for (const auto& p : parts) out.push_back(p.null ? "null" : "'" + std::string(p.text) + "'");
+  return out;
+}
+
+}  // namespace
+
+// Inputs as record_out writes them (psql: SELECT ROW(…)).
+TEST(WireJson, RecordsSplitIntoFields) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(fields_of("(1,abc,t)"), (V{"'1'", "'abc'", "'t'"}));
+  EXPECT_EQ(fields_of("(1,,\"\")"), (V{"'1'", "null", "''"}));  // NULL vs empty string
+  EXPECT_EQ(fields_of("(,)"), (V{"null", "null"}));
+  EXPECT_EQ(fields_of("()"), V{});  // ROW() — and ROW(NULL): the caller knows how many fields it asked for
+  EXPECT_EQ(fields_of(R"x(("a b","x,y","(p)","say ""hi""","back\\slash"))x"),
+            (V{"'a b'", "'x,y'", "'(p)'", "'say \"hi\"'", "'back\\slash'"}));
+  EXPECT_EQ(fields_of("(\"2024-05-01 08:00:00+00\",\"{\"\"a\"\": [1, 2]}\")"),
+            (V{"'2024-05-01 08:00:00+00'", "'{\"a\": [1, 2]}'"}));
+  // A record inside a record is quoted once more; splitting the field again gives its fields
+  // (SELECT ROW(1, ROW(2, 'x y', ROW(3, 'q "z"')))).
+  EXPECT_EQ(fields_of(R"x((1,"(2,""x y"",""(3,""""q """"""""z"""""""""""")"")"))x"),
+            (V{"'1'", R"x('(2,"x y","(3,""q """"z"""""")")')x"}));
+  EXPECT_EQ(fields_of(R"x((2,"x y","(3,""q """"z"""""")"))x"), (V{"'2'", "'x y'", R"x('(3,"q ""z""")')x"}));
+  EXPECT_EQ(fields_of(R"x((3,"q ""z"""))x"), (V{"'3'", "'q \"z\"'"}));
+  for (const char* bad : {"", "(", "1,2", "(\"open)", "(\"a\"b)", "(\"a\\"})
+    EXPECT_EQ(fields_of(bad), V{"<not a record>"}) << bad;
+}

@@ -88,19 +88,47 @@ struct ResultShape {
   std::vector<RowField> fields;  // rowset: how each result column is written
 };
 
-// One result row of a row set as JSON, spaced as json_build_object spaces it (expanded rows inside it come
-// from json_build_object).
-void append_row(std::string& body, const pg::QueryResult& r, int row, const std::vector<RowField>& fields) {
+// A field's value: its text in its wire kind, or, for an expanded relation, its record as an object.
+bool append_field(std::string& body, const RowField& f, bool null, std::string_view text);
+
+// An expanded row from its record text (RowField::record). ROW(NULL) and ROW() both print "()".
+bool append_record(std::string& body, std::string_view text, const std::vector<RowField>& fields) {
+  std::vector<sql::RecordField> parts;
+  std::string scratch;
+  if (!sql::split_record(text, parts, scratch)) return false;
+  if (parts.empty() && fields.size() == 1) parts.push_back(sql::RecordField{true, {}});
+  if (parts.size() != fields.size()) return false;
+  body += '{';
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) body += ", ";
+    body += *fields[i].json_key;
+    if (!append_field(body, fields[i], parts[i].null, parts[i].text)) return false;
+  }
+  body += '}';
+  return true;
+}
+
+bool append_field(std::string& body, const RowField& f, bool null, std::string_view text) {
+  if (null) {
+    body += "null";
+    return true;
+  }
+  if (f.is_record) return append_record(body, text, f.record);
+  sql::append_wire_json(body, f.wire, text);
+  return true;
+}
+
+// One result row of a row set as JSON, spaced as json_build_object spaces it. False when an expanded row's
+// record does not have the fields the statement selected (never expected).
+bool append_row(std::string& body, const pg::QueryResult& r, int row, const std::vector<RowField>& fields) {
   body += '{';
   for (size_t c = 0; c < fields.size(); ++c) {
     if (c) body += ", ";
     body += *fields[c].json_key;
-    if (r.is_null(row, int(c)))
-      body += "null";
-    else
-      sql::append_wire_json(body, fields[c].wire, r.value(row, int(c)));
+    if (!append_field(body, fields[c], r.is_null(row, int(c)), r.value(row, int(c)))) return false;
   }
   body += '}';
+  return true;
 }
 
 // A select over the row cap (400) or over STK_RESPONSE_BODY_MAX_SIZE_MB (500): both result forms check here.
@@ -141,7 +169,7 @@ http::Response result_response(const pg::QueryResult& r, const ResultShape& shap
     body += "{\"data\":[";
     for (int i = 0; i < r.rows; ++i) {
       if (i) body += ',';
-      append_row(body, r, i, shape.fields);
+      if (!append_row(body, r, i, shape.fields)) return unexpected();
       if (body.size() > max_response) break;
     }
     body += ']';

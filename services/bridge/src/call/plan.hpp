@@ -2,7 +2,7 @@
 // Request → one parameterized SQL statement (spec bridge-crud §5–§7, §10; DESIGN Decisions 1 and 4).
 //
 // Two result forms (Statement::rowset). Selects without count, inserts and updates return one row per data
-// row as plain columns (plus one JSON column per expanded relation, then the keyset cursor), and the Bridge
+// row as plain columns (plus one record per expanded relation, then the keyset cursor), and the Bridge
 // writes the rows' JSON. Counted selects and deletes return one row of four columns:
 //   0  data: a JSON array of rows (counted select) or the affected count (delete)
 //   1  rows in the page (select; checks the row cap)

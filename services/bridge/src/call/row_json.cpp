@@ -32,16 +32,18 @@ void append_row_json(std::string& s, const TableView& table, const std::string& 
                      const std::vector<std::string>& columns, const std::vector<ExpandChild>& children,
                      const Principal& who, SqlBuilder& b, int& next_alias);
 
-// One expanded relation: a correlated lookup of the related row, projected to the caller's rule on it.
-void append_child(std::string& s, const std::string& alias, const ExpandNode& node, const Principal& who,
-                  SqlBuilder& b, int& next_alias) {
+// One expanded relation: a correlated lookup of the related row, projected to the caller's rule on it;
+// `project(a, columns)` writes what is selected from the row, aliased `a`.
+template <class Project>
+void append_lookup(std::string& s, const std::string& alias, const ExpandNode& node, const Principal& who,
+                   SqlBuilder& b, int& next_alias, Project&& project) {
   const std::string a = "e" + std::to_string(next_alias++);
   std::vector<std::string> own;
   const std::vector<std::string>* cols = &node.target->all_columns;
   if (!node.rule->all_columns) cols = &(own = readable_columns(*node.target, *node.rule));
   const Relation& rel = *node.relation;
   s += "(SELECT ";
-  append_row_json(s, *node.target, a, *cols, node.children, who, b, next_alias);
+  project(a, *cols);
   s += " FROM ";
   s += rel.quoted_target;
   s += ' ';
@@ -57,6 +59,15 @@ void append_child(std::string& s, const std::string& alias, const ExpandNode& no
   const std::string cond = condition_sql(*node.rule, *node.target->table, who, b);
   if (!cond.empty()) s += " AND ", s += cond;
   s += ')';
+}
+
+// The related row as JSON built by PostgreSQL.
+void append_child(std::string& s, const std::string& alias, const ExpandNode& node, const Principal& who,
+                  SqlBuilder& b, int& next_alias) {
+  append_lookup(s, alias, node, who, b, next_alias,
+                [&](const std::string& a, const std::vector<std::string>& cols) {
+                  append_row_json(s, *node.target, a, cols, node.children, who, b, next_alias);
+                });
 }
 
 void append_row_json(std::string& s, const TableView& table, const std::string& alias,
@@ -113,12 +124,17 @@ std::string row_json_sql(const TableView& table, const std::string& alias,
   return s;
 }
 
-std::string row_columns_sql(const TableView& table, const std::string& alias,
-                            const std::vector<std::string>& columns, const std::vector<ExpandChild>& children,
-                            const Principal& who, SqlBuilder& b, int& next_alias,
-                            std::vector<RowField>& fields) {
-  std::string s;
-  s.reserve(16 + columns.size() * (alias.size() + 16) + children.size() * 512);
+namespace {
+
+// The select-list entry of an expanded relation in a row the Bridge writes: a correlated lookup of the
+// related row as a record of its columns and its own relations (row_columns_sql), described by `field`.
+void append_child_record(std::string& s, const std::string& alias, const ExpandNode& node,
+                         const Principal& who, SqlBuilder& b, int& next_alias, RowField& field);
+
+void append_plain_columns(std::string& s, const TableView& table, const std::string& alias,
+                          const std::vector<std::string>& columns, const std::vector<ExpandChild>& children,
+                          const Principal& who, SqlBuilder& b, int& next_alias,
+                          std::vector<RowField>& fields) {
   fields.reserve(columns.size() + children.size());
   for (const auto& c : columns) {
     const ColumnOutput& o = output_of(table, c);
@@ -126,13 +142,35 @@ std::string row_columns_sql(const TableView& table, const std::string& alias,
     s += alias;
     s += '.';
     s += o.quoted;
-    fields.push_back(RowField{&o.json_key, o.wire});
+    fields.push_back(RowField{&o.json_key, o.wire, false, {}});
   }
   for (const auto& child : children) {
     if (!fields.empty()) s += ", ";
-    append_child(s, alias, child.node, who, b, next_alias);
-    fields.push_back(RowField{&child.node.relation->json_key, sql::WireKind::Json});
+    RowField f{&child.node.relation->json_key, sql::WireKind::Json, true, {}};
+    append_child_record(s, alias, child.node, who, b, next_alias, f);
+    fields.push_back(std::move(f));
   }
+}
+
+void append_child_record(std::string& s, const std::string& alias, const ExpandNode& node,
+                         const Principal& who, SqlBuilder& b, int& next_alias, RowField& field) {
+  append_lookup(
+      s, alias, node, who, b, next_alias, [&](const std::string& a, const std::vector<std::string>& cols) {
+        s += "ROW(";
+        append_plain_columns(s, *node.target, a, cols, node.children, who, b, next_alias, field.record);
+        s += ')';
+      });
+}
+
+}  // namespace
+
+std::string row_columns_sql(const TableView& table, const std::string& alias,
+                            const std::vector<std::string>& columns, const std::vector<ExpandChild>& children,
+                            const Principal& who, SqlBuilder& b, int& next_alias,
+                            std::vector<RowField>& fields) {
+  std::string s;
+  s.reserve(16 + columns.size() * (alias.size() + 16) + children.size() * 512);
+  append_plain_columns(s, table, alias, columns, children, who, b, next_alias, fields);
   return s;
 }
 

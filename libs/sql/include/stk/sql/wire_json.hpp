@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace stk::sql {
 
@@ -33,6 +34,19 @@ WireKind wire_kind(std::string_view logical);
 
 // Appends the wire value of a non-null column whose PostgreSQL text output is `pg_text`.
 void append_wire_json(std::string& out, WireKind kind, std::string_view pg_text);
+
+// One field of a record's text output: NULL, or its text (unquoted).
+struct RecordField {
+  bool null = false;
+  std::string_view text;
+};
+
+// Splits PostgreSQL's text output of a record — "(1,\"a b\",,\"\")": fields separated by commas, NULL as
+// nothing, a field with a space, quote, backslash, comma or parenthesis (or empty) in double quotes with "
+// and \ doubled or backslash-escaped — into `out`. Unquoted text is written to `scratch`, which the views
+// then point into: keep it alive and unchanged while using them. A field that is itself a record comes out as
+// record text again. False for text that is not a record.
+bool split_record(std::string_view text, std::vector<RecordField>& out, std::string& scratch);
 
 // Appends `s` as a JSON string exactly as PostgreSQL's escape_json writes it (\" \\ \b \f \n \r \t, other
 // control characters \u00xx, everything else as it is: the text is already UTF-8).
