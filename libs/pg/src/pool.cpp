@@ -206,7 +206,8 @@ struct InFlight {
   bool internal = false;                       // pool-issued (DEALLOCATE ALL): no callback
   bool own_sync = true;                        // false: in a read group, answered without waiting for a Sync
   std::chrono::steady_clock::time_point sent;  // when it entered the pipeline (pick() spills past slow heads)
-  std::unique_ptr<Pending> retry;  // read group member: sent again if a neighbour's error aborts it
+  std::unique_ptr<Pending> retry;      // read group member: sent again if a neighbour's error aborts it
+  std::vector<std::uint64_t> members;  // a read group's Sync (internal): its members' statements
 
   InFlight() = default;
   InFlight(InFlight&& o) noexcept
@@ -217,7 +218,8 @@ struct InFlight {
         internal(o.internal),
         own_sync(o.own_sync),
         sent(o.sent),
-        retry(std::move(o.retry)) {}
+        retry(std::move(o.retry)),
+        members(std::move(o.members)) {}
   InFlight& operator=(InFlight&& o) noexcept {
     if (this != &o) {
       if (res) PQclear(res);
@@ -229,6 +231,7 @@ struct InFlight {
       own_sync = o.own_sync;
       sent = o.sent;
       retry = std::move(o.retry);
+      members = std::move(o.members);
     }
     return *this;
   }
@@ -278,10 +281,22 @@ struct Conn {
   bool write_waiting = false;
   bool drain_posted = false;
   bool draining = false;
-  bool tcp = false;                 // TCP socket (TCP_CORK applies)
-  bool corked = false;              // TCP_CORK set for the current tick
-  int tick_sends = 0;               // queries sent during the current tick
-  int read_group = 0;               // read-only queries sent since the last Sync (an open read group)
+  bool tcp = false;     // TCP socket (TCP_CORK applies)
+  bool corked = false;  // TCP_CORK set for the current tick
+  int tick_sends = 0;   // queries sent during the current tick
+  int read_group = 0;   // read-only queries sent since the last Sync (an open read group)
+  std::vector<std::uint64_t> group_members;           // statements of the open read group
+  std::chrono::steady_clock::time_point group_start;  // when its first member was sent
+  // When the backend last finished a Sync's worth of work (one statement alone, or a read group): the next
+  // one started no earlier, so its time is measured from here.
+  std::chrono::steady_clock::time_point last_boundary;
+  // Statements timed alone (their own Sync) on this connection; only those that ran fast join read groups,
+  // and a group that took long sends its members back to running alone until each is timed again.
+  struct Timing {
+    std::chrono::steady_clock::duration alone{};
+    bool suspect = false;
+  };
+  std::unordered_map<std::uint64_t, Timing> timing;
   bool in_tick = false;             // listed in tick_conns
   std::uint64_t progress = 0;       // results taken from libpq so far
   std::uint64_t sent_seq = 0;       // queries sent on this PGconn
@@ -468,6 +483,8 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     c.corked = false;
     c.tick_sends = 0;
     c.read_group = 0;
+    c.group_members.clear();
+    c.timing.clear();
     c.sent_seq = c.done_seq = 0;
     c.stmts.clear();
     c.failed_prepares.clear();
@@ -785,6 +802,28 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     if (!pending.empty()) dispatch_pending();
   }
 
+  // At a Sync boundary: how long the backend took for a statement sent alone (it may join read groups when
+  // that is under read_group_max_statement_us), or for a whole read group (over the limit, its members run
+  // alone again until each is timed).
+  void note_timing(Conn& c, const InFlight& e) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto took = now - std::max(e.sent, c.last_boundary);
+    c.last_boundary = now;
+    const auto limit = std::chrono::microseconds(opts.read_group_max_statement_us);
+    if (!e.internal) {
+      c.timing[e.hash] = Conn::Timing{took, false};
+    } else if (took > limit) {
+      for (std::uint64_t h : e.members)
+        if (auto it = c.timing.find(h); it != c.timing.end()) it->second.suspect = true;
+    }
+  }
+
+  bool groupable(const Conn& c, std::uint64_t hash) const {
+    auto it = c.timing.find(hash);
+    return it != c.timing.end() && !it->second.suspect &&
+           it->second.alone <= std::chrono::microseconds(opts.read_group_max_statement_us);
+  }
+
   void prepare_failed(Conn& c, std::uint64_t hash, PGresult* r) {
     c.stmts.erase(hash);  // the next query with this SQL prepares again
     const char* st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
@@ -797,6 +836,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     InFlight e = c.inflight.pop_front();
     --active_count;
     ++c.done_seq;
+    if (e.own_sync) note_timing(c, e);
     if (c.inflight.empty()) c.busy += std::chrono::steady_clock::now() - c.busy_since;
     if (e.internal) return;
     if (e.retry && e.res && PQresultStatus(e.res) == PGRES_PIPELINE_ABORTED) {
@@ -955,7 +995,9 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     InFlight e;
     e.internal = true;
     e.phase = kSync;
-    e.sent = std::chrono::steady_clock::now();
+    e.sent = c.group_start;
+    e.members = std::move(c.group_members);
+    c.group_members.clear();
     const bool ok = PQpipelineSync(c.pg);
     if (c.inflight.empty()) c.busy_since = e.sent;
     c.inflight.push_back(std::move(e));
@@ -983,6 +1025,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
           return;
         }
         c.stmts.clear();
+        c.timing.clear();
       }
       it = c.stmts.emplace(hash, std::string(sql)).first;
       prepare = true;
@@ -992,7 +1035,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     // Read-only queries of statements already prepared here join the connection's read group: one Sync (one
     // implicit transaction, one flush and one ReadyForQuery of the backend) for up to max_read_group of them.
     // A Parse never joins (a neighbour's error would abort it and leave the statement half-known).
-    const bool grouped = read_only && named && !prepare && opts.max_read_group > 1;
+    const bool grouped = read_only && named && !prepare && opts.max_read_group > 1 && groupable(c, hash);
     if (!grouped) close_read_group(c);
     if (c.state != Conn::State::Ready) {
       post_error(std::move(cb), kLostState, kLostMessage);
@@ -1016,6 +1059,8 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     e.phase = prepare ? kPrepare : kExec;
     e.sent = std::chrono::steady_clock::now();
     if (grouped) {
+      if (c.read_group == 0) c.group_start = e.sent;
+      c.group_members.push_back(hash);
       e.own_sync = false;
       e.retry = std::make_unique<Pending>();
       e.retry->sql.assign(sql);

@@ -633,6 +633,42 @@ TEST_F(PoolTest, ReadGroupsShareASyncAndKeepErrorsToThemselves) {
   EXPECT_GE(txns.size(), 3u) << "at most 8 per Sync";
 }
 
+// A select that ran slow alone never joins a read group, so it cannot hold back the answers of the reads sent
+// before it in the same turn.
+TEST_F(PoolTest, SlowReadsStayOutOfReadGroups) {
+  auto o = opts(1);
+  o.read_group_max_statement_us = 20000;
+  Pool pool(io_, std::move(o));
+  pool.start();
+  const std::string fast = "SELECT $1::int + 1";
+  const std::string slow = "SELECT pg_sleep(0.2)::text, $1::int";
+  using Clock = std::chrono::steady_clock;
+  auto run = [&](const std::vector<const std::string*>& batch) {
+    std::vector<std::optional<QueryResult>> res(batch.size());
+    std::vector<Clock::time_point> done(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      pool.query(
+          *batch[i], Params{std::to_string(i)},
+          [&res, &done, i](QueryResult&& r) {
+            done[i] = Clock::now();
+            res[i] = std::move(r);
+          },
+          Access::ReadOnly);
+    EXPECT_TRUE(run_until(io_, [&] {
+      for (auto& r : res)
+        if (!r) return false;
+      return true;
+    }));
+    for (auto& r : res) EXPECT_TRUE(r->ok) << r->message;
+    return done;
+  };
+  run({&fast, &slow});  // each timed alone once
+  auto done = run({&fast, &fast, &slow, &fast});
+  // The two reads before the slow one are answered when they are done, not when the slow one is.
+  EXPECT_GT(done[2] - done[1], std::chrono::milliseconds(100));
+  EXPECT_GT(done[2] - done[0], std::chrono::milliseconds(100));
+}
+
 // Session settings win over the database's own (ALTER DATABASE … SET) and over the conninfo's options.
 TEST_F(PoolTest, SessionSettingsOverrideDatabaseDefaults) {
   exec_sync(url_, "ALTER DATABASE " + db_ + " SET TimeZone = 'Asia/Kolkata'");

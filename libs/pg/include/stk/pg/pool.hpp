@@ -13,7 +13,8 @@
 // the other read-only queries sent to it in the same event-loop turn (up to max_read_group): a read group. A
 // member that fails gets its error; the members after it, which PostgreSQL then skips, are sent again each
 // with its own Sync, so an error still never reaches another query. A statement that is not read-only, or
-// a first use (Parse), ends the open group and is sent as above.
+// a first use (Parse), ends the open group and is sent as above; so does a statement not yet timed alone on
+// the connection, or timed slow (read_group_max_statement_us).
 //
 // Failure model (errors are reported, never thrown; the callback always gets a QueryResult):
 //   * SQL errors: ok=false, sqlstate/message/detail/constraint from the server.
@@ -79,6 +80,10 @@ struct PoolOptions {
   // ReadyForQuery once per group instead of once per query (measured: ~60 → ~30 µs of PostgreSQL per select
   // by PK at 4 per Sync). Results of a group arrive together when its last member is done. 1 = a Sync each.
   int max_read_group = 8;
+  // Only statements that took at most this long when they last ran alone join read groups, so a slow select
+  // does not hold back the answers of the group members sent before it. A group that takes longer sends its
+  // members back to running alone until each is timed again.
+  int read_group_max_statement_us = 5000;
   int reconnect_initial_ms = 100;             // backoff after a failed attempt, doubling ...
   int reconnect_max_ms = 5000;                // ... up to this
   std::string application_name = "santokit";  // used unless the conninfo sets one
