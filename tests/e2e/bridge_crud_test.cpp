@@ -360,37 +360,15 @@ TEST_F(BridgeCrud, RowsReadTheSameWhoeverWritesThem) {
 // the same JSON either way, for awkward text, empty strings, NULLs and missing related rows at every depth.
 TEST_F(BridgeCrud, ExpandedRowsReadTheSameWhoeverWritesThem) {
   auto t = tag();
-  s().sql("INSERT INTO orgs (id, name) VALUES ('xo-" + t +
-          "', E'Org, \"the\" (first) \\\\ back');"
-          "INSERT INTO teams (id, name, org_id) VALUES "
-          "('0190f5b0-0000-7000-8000-00000000" +
-          t.substr(t.size() - 4) + "', '', 'xo-" + t +
-          "'),"
-          "('0190f5b0-0000-7000-9000-00000000" +
-          t.substr(t.size() - 4) +
-          "', ' lead, space', NULL);"
-          "INSERT INTO authors (id, handle, email, team_id) VALUES "
-          "('0190f5b0-0000-4000-8000-00000000" +
-          t.substr(t.size() - 4) +
-          "', E'h\\\\ \"q\" (p), c ()', NULL, "
-          "'0190f5b0-0000-7000-8000-00000000" +
-          t.substr(t.size() - 4) +
-          "'),"
-          "('0190f5b0-0000-4000-9000-00000000" +
-          t.substr(t.size() - 4) + "', 'x-" + t +
-          "', '', "
-          "'0190f5b0-0000-7000-9000-00000000" +
-          t.substr(t.size() - 4) +
-          "');"
-          "INSERT INTO books (id, title, author_id, batch) VALUES "
-          "('x1-" +
-          t + "', 'one', '0190f5b0-0000-4000-8000-00000000" + t.substr(t.size() - 4) + "', '" + t +
-          "'),"
-          "('x2-" +
-          t + "', 'two', '0190f5b0-0000-4000-9000-00000000" + t.substr(t.size() - 4) + "', '" + t +
-          "'),"
-          "('x3-" +
-          t + "', 'three', NULL, '" + t + "')");
+  std::string rows_sql = R"(INSERT INTO orgs (id, name) VALUES ('xo-@T', E'Org, "the" (first) \\ back');
+    INSERT INTO teams (id, name, org_id) VALUES ('xt1-@T', '', 'xo-@T'), ('xt2-@T', ' lead, space', NULL);
+    INSERT INTO authors (id, handle, email, team_id) VALUES
+      ('xa1-@T', E'h\\ "q" (p), c ()', NULL, 'xt1-@T'), ('xa2-@T', 'x-@T', '', 'xt2-@T');
+    INSERT INTO books (id, title, author_id, batch) VALUES
+      ('x1-@T', 'one', 'xa1-@T', '@T'), ('x2-@T', 'two', 'xa2-@T', '@T'), ('x3-@T', 'three', NULL, '@T'))";
+  for (auto at = rows_sql.find("@T"); at != std::string::npos; at = rows_sql.find("@T", at + t.size()))
+    rows_sql.replace(at, 2, t);
+  s().sql(rows_sql);
   const std::string q =
       R"({"where": {"batch": "@T"}, "orderBy": {"id": "asc"}, "expand": ["author.team.org"])";
   auto rows = s().select("admin", "books", J(q + "}", t));

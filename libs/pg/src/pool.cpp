@@ -196,6 +196,24 @@ struct Pending {
   std::vector<int> offs;  // offset into buf, -1 = NULL
   QueryCallback cb;
   bool read_only = false;
+
+  // Copies the SQL and the NUL-terminated parameter values (nullptr = NULL) out of the caller's buffers.
+  static Pending copy_of(std::string_view sql, std::uint64_t hash, const char* const* values, int n) {
+    Pending p;
+    p.sql.assign(sql);
+    p.hash = hash;
+    p.offs.resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      if (!values[i]) {
+        p.offs[i] = -1;
+        continue;
+      }
+      p.offs[i] = static_cast<int>(p.buf.size());
+      p.buf.append(values[i]);
+      p.buf.push_back('\0');
+    }
+    return p;
+  }
 };
 
 struct InFlight {
@@ -980,11 +998,16 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     e.sent = std::chrono::steady_clock::now();
     const bool ok =
         PQsendQueryParams(c.pg, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) && PQpipelineSync(c.pg);
+    push_inflight(c, std::move(e));
+    if (!ok) lost(c);
+  }
+
+  // Accounts for an entry whose messages were just queued in libpq.
+  void push_inflight(Conn& c, InFlight&& e) {
     if (c.inflight.empty()) c.busy_since = e.sent;
     c.inflight.push_back(std::move(e));
     ++active_count;
     ++c.sent_seq;
-    if (!ok) lost(c);
   }
 
   // Ends an open read group with its Sync. The Sync is answered as a pool-internal entry, so the group's
@@ -999,10 +1022,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     e.members = std::move(c.group_members);
     c.group_members.clear();
     const bool ok = PQpipelineSync(c.pg);
-    if (c.inflight.empty()) c.busy_since = e.sent;
-    c.inflight.push_back(std::move(e));
-    ++active_count;
-    ++c.sent_seq;
+    push_inflight(c, std::move(e));
     if (!ok) {
       lost(c);
       return;
@@ -1062,24 +1082,9 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       if (c.read_group == 0) c.group_start = e.sent;
       c.group_members.push_back(hash);
       e.own_sync = false;
-      e.retry = std::make_unique<Pending>();
-      e.retry->sql.assign(sql);
-      e.retry->hash = hash;
-      e.retry->offs.resize(static_cast<std::size_t>(n));
-      for (int i = 0; i < n; ++i) {
-        if (!values[i]) {
-          e.retry->offs[i] = -1;
-          continue;
-        }
-        e.retry->offs[i] = static_cast<int>(e.retry->buf.size());
-        e.retry->buf.append(values[i]);
-        e.retry->buf.push_back('\0');
-      }
+      e.retry = std::make_unique<Pending>(Pending::copy_of(sql, hash, values, n));
     }
-    if (c.inflight.empty()) c.busy_since = e.sent;
-    c.inflight.push_back(std::move(e));
-    ++active_count;
-    ++c.sent_seq;
+    push_inflight(c, std::move(e));
     if (!ok) {
       lost(c);
       return;
@@ -1132,19 +1137,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       post_error(std::move(cb), kQueueFullState, kQueueFullMessage);
       return;
     }
-    Pending p;
-    p.sql.assign(sql);
-    p.hash = hash;
-    p.offs.resize(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) {
-      if (!values[i]) {
-        p.offs[i] = -1;
-        continue;
-      }
-      p.offs[i] = static_cast<int>(p.buf.size());
-      p.buf.append(values[i]);
-      p.buf.push_back('\0');
-    }
+    Pending p = Pending::copy_of(sql, hash, values, n);
     p.cb = std::move(cb);
     p.read_only = read_only;
     pending.push_back(std::move(p));

@@ -236,6 +236,32 @@ class PoolTest : public ::testing::Test {
     return o;
   }
 
+  // Issues every query of `batch` (SQL, one parameter) in one turn and waits for all answers; each answer
+  // with the time its callback ran.
+  struct Answer {
+    std::optional<QueryResult> result;
+    Clock::time_point at;
+  };
+  std::vector<Answer> run_batch(Pool& pool,
+                                const std::vector<std::pair<const std::string*, std::string>>& batch,
+                                Access access) {
+    std::vector<Answer> out(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      pool.query(
+          *batch[i].first, Params{batch[i].second},
+          [&out, i](QueryResult&& r) {
+            out[i].at = Clock::now();
+            out[i].result = std::move(r);
+          },
+          access);
+    EXPECT_TRUE(run_until(io_, [&] {
+      for (auto& a : out)
+        if (!a.result) return false;
+      return true;
+    }));
+    return out;
+  }
+
   static inline std::string base_, db_, url_;
   boost::asio::io_context io_;
 };
@@ -579,16 +605,8 @@ TEST_F(PoolTest, ReadGroupsShareASyncAndKeepErrorsToThemselves) {
   const std::string ts = "SELECT transaction_timestamp()::text, $1::int";
   const std::string div = "SELECT 10 / $1::int";
   auto run = [&](const std::vector<std::pair<const std::string*, std::string>>& batch, Access access) {
-    std::vector<std::optional<QueryResult>> res(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i)
-      pool.query(
-          *batch[i].first, Params{batch[i].second}, [&res, i](QueryResult&& r) { res[i] = std::move(r); },
-          access);
-    EXPECT_TRUE(run_until(io_, [&] {
-      for (auto& r : res)
-        if (!r) return false;
-      return true;
-    }));
+    std::vector<std::optional<QueryResult>> res;
+    for (auto& a : run_batch(pool, batch, access)) res.push_back(std::move(a.result));
     return res;
   };
   run({{&ts, "0"}, {&div, "1"}}, Access::ReadOnly);  // first uses prepare, alone
@@ -642,24 +660,14 @@ TEST_F(PoolTest, SlowReadsStayOutOfReadGroups) {
   pool.start();
   const std::string fast = "SELECT $1::int + 1";
   const std::string slow = "SELECT pg_sleep(0.2)::text, $1::int";
-  using Clock = std::chrono::steady_clock;
   auto run = [&](const std::vector<const std::string*>& batch) {
-    std::vector<std::optional<QueryResult>> res(batch.size());
-    std::vector<Clock::time_point> done(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i)
-      pool.query(
-          *batch[i], Params{std::to_string(i)},
-          [&res, &done, i](QueryResult&& r) {
-            done[i] = Clock::now();
-            res[i] = std::move(r);
-          },
-          Access::ReadOnly);
-    EXPECT_TRUE(run_until(io_, [&] {
-      for (auto& r : res)
-        if (!r) return false;
-      return true;
-    }));
-    for (auto& r : res) EXPECT_TRUE(r->ok) << r->message;
+    std::vector<std::pair<const std::string*, std::string>> with_params;
+    for (std::size_t i = 0; i < batch.size(); ++i) with_params.emplace_back(batch[i], std::to_string(i));
+    std::vector<Clock::time_point> done;
+    for (auto& a : run_batch(pool, with_params, Access::ReadOnly)) {
+      EXPECT_TRUE(a.result && a.result->ok) << (a.result ? a.result->message : "no answer");
+      done.push_back(a.at);
+    }
     return done;
   };
   run({&fast, &slow});  // each timed alone once

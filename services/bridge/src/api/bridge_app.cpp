@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -88,8 +89,23 @@ struct ResultShape {
   std::vector<RowField> fields;  // rowset: how each result column is written
 };
 
-// A field's value: its text in its wire kind, or, for an expanded relation, its record as an object.
 bool append_field(std::string& body, const RowField& f, bool null, std::string_view text);
+
+// `{"key" : value, ...}` for `fields`, spaced as json_build_object spaces it; value(i) gives field i as
+// {is null, text}. False when an expanded row's record does not have the fields the statement selected (never
+// expected).
+template <class Value>
+bool append_object(std::string& body, const std::vector<RowField>& fields, Value value) {
+  body += '{';
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) body += ", ";
+    body += *fields[i].json_key;
+    const auto [null, text] = value(i);
+    if (!append_field(body, fields[i], null, text)) return false;
+  }
+  body += '}';
+  return true;
+}
 
 // An expanded row from its record text (RowField::record). ROW(NULL) and ROW() both print "()".
 bool append_record(std::string& body, std::string_view text, const std::vector<RowField>& fields) {
@@ -98,16 +114,10 @@ bool append_record(std::string& body, std::string_view text, const std::vector<R
   if (!sql::split_record(text, parts, scratch)) return false;
   if (parts.empty() && fields.size() == 1) parts.push_back(sql::RecordField{true, {}});
   if (parts.size() != fields.size()) return false;
-  body += '{';
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i) body += ", ";
-    body += *fields[i].json_key;
-    if (!append_field(body, fields[i], parts[i].null, parts[i].text)) return false;
-  }
-  body += '}';
-  return true;
+  return append_object(body, fields, [&](size_t i) { return std::pair(parts[i].null, parts[i].text); });
 }
 
+// A field's value: its text in its wire kind, or, for an expanded relation, its record as an object.
 bool append_field(std::string& body, const RowField& f, bool null, std::string_view text) {
   if (null) {
     body += "null";
@@ -118,17 +128,10 @@ bool append_field(std::string& body, const RowField& f, bool null, std::string_v
   return true;
 }
 
-// One result row of a row set as JSON, spaced as json_build_object spaces it. False when an expanded row's
-// record does not have the fields the statement selected (never expected).
+// One result row of a row set as JSON.
 bool append_row(std::string& body, const pg::QueryResult& r, int row, const std::vector<RowField>& fields) {
-  body += '{';
-  for (size_t c = 0; c < fields.size(); ++c) {
-    if (c) body += ", ";
-    body += *fields[c].json_key;
-    if (!append_field(body, fields[c], r.is_null(row, int(c)), r.value(row, int(c)))) return false;
-  }
-  body += '}';
-  return true;
+  return append_object(body, fields,
+                       [&](size_t c) { return std::pair(r.is_null(row, int(c)), r.value(row, int(c))); });
 }
 
 // A select over the row cap (400) or over STK_RESPONSE_BODY_MAX_SIZE_MB (500): both result forms check here.
