@@ -600,6 +600,7 @@ TEST_F(PoolTest, StatementTimeout) {
 TEST_F(PoolTest, ReadGroupsShareASyncAndKeepErrorsToThemselves) {
   auto o = opts(1);
   o.max_read_group = 8;
+  o.read_group_max_statement_us = 10'000'000;  // a busy machine must not make these statements "slow"
   Pool pool(io_, std::move(o));
   pool.start();
   const std::string ts = "SELECT transaction_timestamp()::text, $1::int";
@@ -649,6 +650,23 @@ TEST_F(PoolTest, ReadGroupsShareASyncAndKeepErrorsToThemselves) {
     txns.insert(std::string(big[i]->value(0, 0)));
   }
   EXPECT_GE(txns.size(), 3u) << "at most 8 per Sync";
+}
+
+// max_read_group = 1 (STK_BRIDGE_DB_READ_GROUP=1): every read-only query gets its own Sync again.
+TEST_F(PoolTest, ReadGroupOfOneSyncsEveryQuery) {
+  auto o = opts(1);
+  o.max_read_group = 1;
+  Pool pool(io_, std::move(o));
+  pool.start();
+  const std::string ts = "SELECT transaction_timestamp()::text, $1::int";
+  run_batch(pool, {{&ts, "0"}}, Access::ReadOnly);  // prepared and timed alone
+  auto answers = run_batch(pool, {{&ts, "1"}, {&ts, "2"}, {&ts, "3"}}, Access::ReadOnly);
+  std::set<std::string> txns;
+  for (auto& a : answers) {
+    ASSERT_TRUE(a.result && a.result->ok);
+    txns.insert(std::string(a.result->value(0, 0)));
+  }
+  EXPECT_EQ(txns.size(), 3u) << "one transaction per query";
 }
 
 // A select that ran slow alone never joins a read group, so it cannot hold back the answers of the reads sent
