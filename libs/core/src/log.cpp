@@ -1,6 +1,10 @@
 #include "stk/core/log.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -15,6 +19,8 @@ std::atomic<int> g_level{int(Level::Info)};
 std::atomic<bool> g_pretty{false};
 std::atomic<bool> g_stdout{false};
 std::mutex g_mu;
+std::atomic<int> g_batch_stdout{0},
+    g_batch_stderr{0};  // line_batch_bytes: 0 = not looked at yet, 1 = pipe/tty, 2 = file
 const char* name(Level l) {
   switch (l) {
     case Level::Debug:
@@ -47,6 +53,8 @@ void init_from_env() {
 
 void set_sink(Sink s) {
   g_stdout = s == Sink::Stdout;
+  g_batch_stdout = 0;  // look at what the stream is again (line_batch_bytes)
+  g_batch_stderr = 0;
 }
 
 bool pretty() {
@@ -81,8 +89,34 @@ void write(Level l, std::string_view msg, const nlohmann::json& fields) {
 void write_lines(std::string_view lines) {
   std::FILE* f = g_stdout.load(std::memory_order_relaxed) ? stdout : stderr;
   std::lock_guard lock(g_mu);
-  std::fwrite(lines.data(), 1, lines.size(), f);
-  std::fflush(f);
+  std::fflush(f);  // whatever stdio still holds goes first
+  // One write(2) for the whole batch (stdio would cut a batch larger than its buffer into several).
+  const int fd = fileno(f);
+  const char* p = lines.data();
+  size_t left = lines.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nowhere to log to: the lines are dropped, never the request
+    p += n;
+    left -= size_t(n);
+  }
+}
+
+size_t line_batch_bytes() {
+  // Decided once per sink: a regular file takes any size in one write (this process is its only writer
+  // of interleaved lines, under g_mu); a pipe or terminal keeps writes of up to PIPE_BUF (4096) whole,
+  // so lines from other processes on the same pipe never cut into ours.
+  static constexpr size_t kPipe = 3500, kFile = 64 * 1024;
+  const bool out = g_stdout.load(std::memory_order_relaxed);
+  std::atomic<int>& cached = out ? g_batch_stdout : g_batch_stderr;
+  int kind = cached.load(std::memory_order_relaxed);
+  if (kind == 0) {
+    struct stat st {};
+    kind = ::fstat(fileno(out ? stdout : stderr), &st) == 0 && S_ISREG(st.st_mode) ? 2 : 1;
+    cached.store(kind, std::memory_order_relaxed);
+  }
+  return kind == 2 ? kFile : kPipe;
 }
 
 void append_json_string(std::string& out, std::string_view s) {

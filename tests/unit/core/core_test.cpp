@@ -1,6 +1,12 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "stk/core/encoding.hpp"
 #include "stk/core/error.hpp"
@@ -90,6 +96,55 @@ TEST(Errors, EnvelopeAndStatus) {
 
 TEST(Log, RedactUrlDropsCredentials) {
   EXPECT_EQ(log::redact_url("postgres://u:secret@db:5432/app?sslmode=require"), "postgres://***@db:5432/app");
+}
+
+// Points stderr at `fd` for the test's lifetime, then back (the log's sink is stderr by default).
+struct StderrTo {
+  int saved;
+  explicit StderrTo(int fd) : saved(::dup(2)) {
+    std::fflush(stderr);
+    ::dup2(fd, 2);
+    log::set_sink(log::Sink::Stderr);
+  }
+  ~StderrTo() {
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    log::set_sink(log::Sink::Stderr);
+  }
+};
+
+TEST(Log, BatchesOfLinesGoWholeToAFileAndWithinPipeBufToAPipe) {
+  std::string lines;
+  for (int i = 0; lines.size() < 100000; ++i) lines += R"({"msg":"line )" + std::to_string(i) + "\"}\n";
+
+  char path[] = "/tmp/stk-log-test.XXXXXX";
+  const int file = ::mkstemp(path);
+  ASSERT_GE(file, 0);
+  {
+    StderrTo to(file);
+    EXPECT_EQ(log::line_batch_bytes(), 64u * 1024);
+    log::write_lines(lines);
+  }
+  ::close(file);
+  std::ifstream in(path);
+  std::stringstream got;
+  got << in.rdbuf();
+  ::unlink(path);
+  EXPECT_EQ(got.str(), lines);  // all of it, in order, nothing cut
+
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  {
+    StderrTo to(p[1]);
+    EXPECT_EQ(log::line_batch_bytes(), 3500u);  // a pipe keeps writes ≤ PIPE_BUF whole
+    log::write_lines("{\"msg\":\"to a pipe\"}\n");
+  }
+  ::close(p[1]);
+  char buf[64] = {};
+  const ssize_t n = ::read(p[0], buf, sizeof buf - 1);
+  ::close(p[0]);
+  EXPECT_EQ(std::string(buf, n > 0 ? size_t(n) : 0), "{\"msg\":\"to a pipe\"}\n");
 }
 
 TEST(Log, JsonStringEscapingMatchesAJsonParser) {

@@ -384,7 +384,7 @@ void BridgeApp::finish(RequestInfo& info, int status) {
     out += '"';
   }
   out += "}\n";
-  if (!w || out.size() >= 3500) {  // small writes stay whole lines even on pipes (PIPE_BUF = 4096)
+  if (!w || out.size() >= log::line_batch_bytes()) {
     log::write_lines(out);
     out.clear();
   }

@@ -40,6 +40,9 @@ std::string redact_url(std::string_view url);
 // invalid UTF-8 bytes become U+FFFD), and writes complete, newline-terminated lines in one write.
 void append_json_string(std::string& out, std::string_view s);
 void write_lines(std::string_view lines);
+// How many bytes of lines a hot path may gather before write_lines: 64 KiB when the log goes to a regular
+// file, 3500 (whole lines within PIPE_BUF) when it goes to a pipe or terminal. Looked up once after set_sink.
+size_t line_batch_bytes();
 const char* level_name(Level l);
 
 }  // namespace stk::log
