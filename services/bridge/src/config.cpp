@@ -48,6 +48,8 @@ BridgeConfig BridgeConfig::from_env() {
   c.db_spread = std::min(c.db_spread, c.db_pool_size);
   c.db_read_group = int(bounded("STK_BRIDGE_DB_READ_GROUP", 8, 1, 64));
   c.poll_wait_seconds = int(bounded("STK_BRIDGE_POLL_INTERVAL", c.poll_wait_seconds, 1, 300));
+  c.key_usage_report_ms =
+      int(bounded("STK_BRIDGE_KEY_USAGE_REPORT_MS", c.key_usage_report_ms, 100, 3'600'000));
   c.max_stale_seconds = bounded("STK_BRIDGE_MAX_STALE", c.max_stale_seconds, 1, 365LL * 86400);
   c.query_timeout_seconds = int(bounded("STK_QUERY_TIMEOUT_SECONDS", c.query_timeout_seconds, 1, 3600));
   c.max_inflight_per_worker =

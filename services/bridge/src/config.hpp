@@ -30,6 +30,7 @@ struct BridgeConfig {
       1;  // STK_BRIDGE_DB_SPREAD: backends that may share a worker's load (env default: cores ÷ workers)
   int db_read_group = 8;  // STK_BRIDGE_DB_READ_GROUP: selects per Sync on a connection (stk::pg read groups)
   int poll_wait_seconds = 30;             // STK_BRIDGE_POLL_INTERVAL
+  int key_usage_report_ms = 30000;        // STK_BRIDGE_KEY_USAGE_REPORT_MS: API keys' lastUsedAt to the Hub
   int64_t max_stale_seconds = 3600;       // STK_BRIDGE_MAX_STALE
   int query_timeout_seconds = 30;         // STK_QUERY_TIMEOUT_SECONDS
   size_t max_inflight_per_worker = 4096;  // STK_BRIDGE_MAX_INFLIGHT_PER_WORKER ⇒ 503 beyond

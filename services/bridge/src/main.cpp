@@ -13,6 +13,7 @@
 #include "stk/core/log.hpp"
 #include "stk/http/server.hpp"
 #include "sync/hub_sync.hpp"
+#include "sync/key_usage_report.hpp"
 
 namespace {
 const char* kHelp =
@@ -86,6 +87,8 @@ int main(int argc, char** argv) {
     stk::bridge::ReleaseCache cache;
     stk::bridge::HubSync sync(config, cache);
     sync.start();
+    stk::bridge::KeyUsageReport key_usage(config, cache);
+    key_usage.start();
     stk::bridge::BridgeApp app(config, cache);
     app.attach(sync);
     stk::http::ServerOptions opts;
@@ -115,6 +118,7 @@ int main(int argc, char** argv) {
     sigwait(&signals, &sig);
     stk::log::info("santokit-bridge shutting down");
     server.stop();
+    key_usage.stop();  // after the server: the last requests' key use goes out too
     sync.stop();
     rate_sync.stop();
     return 0;

@@ -1,6 +1,7 @@
 #include "call/principal.hpp"
 
 #include <cctype>
+#include <chrono>
 #include <unordered_map>
 
 #include "stk/core/error.hpp"
@@ -75,6 +76,9 @@ Principal resolve_principal(const Headers& req, const Snapshot& snap, bool disab
     const ApiKeyEntry* entry = verify_key(key, snap);
     if (!entry) throw Error(Code::Unauthorized, "invalid or revoked API key");
     check_hints(req, *entry->env);
+    entry->use->note(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
     Principal p;
     p.kind = Principal::Kind::ApiKey;
     p.id = entry->key_id;

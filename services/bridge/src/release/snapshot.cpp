@@ -125,7 +125,7 @@ std::shared_ptr<const EnvRelease> compile_release(const nlohmann::ordered_json& 
 
 std::shared_ptr<const Snapshot> build_snapshot(
     const nlohmann::json& state, const std::map<std::string, std::shared_ptr<const EnvRelease>>& by_env,
-    int64_t confirmed_at_ms, std::string etag) {
+    int64_t confirmed_at_ms, std::string etag, const Snapshot* previous) {
   static std::atomic<uint64_t> serials{0};
   auto snap = std::make_shared<Snapshot>();
   snap->serial = ++serials;
@@ -144,6 +144,10 @@ std::shared_ptr<const Snapshot> build_snapshot(
       for (const auto& r : k.value("roles", nlohmann::json::array()))
         if (r.is_string()) entry.roles.push_back(r.get<std::string>());
       entry.env = it->second;
+      if (previous) {
+        auto before = previous->keys.find(entry.key_id);
+        if (before != previous->keys.end()) entry.use = before->second.use;
+      }
       if (!entry.key_id.empty()) snap->keys[entry.key_id] = std::move(entry);
     }
   }

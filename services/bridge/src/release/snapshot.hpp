@@ -3,6 +3,7 @@
 // when it arrives — schema IR as typed tables, rules per (table, op) with their conditions parsed, relations
 // by expand name — plus the API-key index. A request holds a shared_ptr to one Snapshot for its whole life,
 // so a release swapped in mid-request never changes what that request sees.
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -72,10 +73,22 @@ struct EnvRelease {
   }
 };
 
+// When a key last authenticated a request here (unix seconds; 0 = not since this Bridge started). One per
+// key, shared by every Snapshot that holds the key, so publishing a new Snapshot loses no use; reported to
+// the Hub's lastUsedAt by sync/key_usage_report.
+struct KeyUse {
+  std::atomic<int64_t> last_s{0};
+  // Hot path: one relaxed load per request, a store at most once a second.
+  void note(int64_t now_s) {
+    if (last_s.load(std::memory_order_relaxed) < now_s) last_s.store(now_s, std::memory_order_relaxed);
+  }
+};
+
 struct ApiKeyEntry {
   std::string key_id, digest;  // digest = sha256 hex of the secret part
   std::vector<std::string> roles;
   std::shared_ptr<const EnvRelease> env;
+  std::shared_ptr<KeyUse> use = std::make_shared<KeyUse>();
 };
 
 struct Snapshot {
@@ -95,9 +108,10 @@ struct Snapshot {
 std::shared_ptr<const EnvRelease> compile_release(const nlohmann::ordered_json& payload,
                                                   const nlohmann::json& connections);
 
-// Builds a Snapshot from the Hub's /internal/bridge/state document and release payloads by id.
+// Builds a Snapshot from the Hub's /internal/bridge/state document and release payloads by id. Keys that
+// `previous` also holds keep their KeyUse.
 std::shared_ptr<const Snapshot> build_snapshot(
     const nlohmann::json& state, const std::map<std::string, std::shared_ptr<const EnvRelease>>& by_env,
-    int64_t confirmed_at_ms, std::string etag);
+    int64_t confirmed_at_ms, std::string etag, const Snapshot* previous = nullptr);
 
 }  // namespace stk::bridge

@@ -120,7 +120,7 @@ std::shared_ptr<const Snapshot> HubSync::assemble(const nlohmann::json& state, H
               {{"project", rel->project}, {"env", rel->env}, {"releaseId", rel->release_id}});
   }
   compiled_ = std::move(next);
-  return build_snapshot(state, by_env, confirmed_ms, etag);
+  return build_snapshot(state, by_env, confirmed_ms, etag, cache_.current().get());
 }
 
 bool HubSync::poll_once(HubClient& hub) {

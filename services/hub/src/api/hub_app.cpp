@@ -112,7 +112,8 @@ std::string route_template(const std::string& path) {
                                                              "/version",
                                                              "/metrics",
                                                              "/internal/releases/current",
-                                                             "/internal/bridge/state"};
+                                                             "/internal/bridge/state",
+                                                             "/internal/apikeys/used"};
   if (kRoutes.count(path)) return path;
   auto parts = split_path(path);
   if (parts.size() == 3 && parts[0] == "api" && parts[1] == "releases") return "/api/releases/{id}";
@@ -379,6 +380,8 @@ std::string HubApp::render_metrics() {
 void HubApp::internal(http::Request& req, http::Respond& respond, RequestContext& ctx) {
   if (!bridge_token_ok(req))
     throw Error(Code::Unauthorized, "invalid or missing service token (STK_BRIDGE_TOKEN)");
+  if (req.method == "POST" && req.path == "/internal/apikeys/used")
+    return respond(json_response(200, tenancy_.record_api_key_use(parse_body(req))));
   if (req.method != "GET") throw Error(Code::NotFound, "no route for " + req.method + " " + req.path);
   auto parts = split_path(req.path);  // ["internal", kind, ...]
   if (parts.size() == 3 && parts[1] == "releases" && parts[2] == "current")

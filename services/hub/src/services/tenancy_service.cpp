@@ -1,5 +1,6 @@
 #include "services/tenancy_service.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "services/validate.hpp"
@@ -218,6 +219,31 @@ nlohmann::json TenancyService::revoke_api_key(const nlohmann::json& body, Reques
   audit(ctx, "apikey.revoke", project, env, {{"keyId", found->key_id}, {"name", found->name}});
   feed_.bump("apikeys:" + project + "/" + env);
   return {{"ok", true}, {"keyId", found->key_id}, {"status", "revoked"}};
+}
+
+nlohmann::json TenancyService::record_api_key_use(const nlohmann::json& body) {
+  static constexpr size_t kMaxKeys = 10000;
+  const auto keys = body.find("keys");
+  if (keys == body.end() || !keys->is_array())
+    throw Error(Code::BadRequest, R"(body must be {"keys": [{"keyId": "...", "lastUsedAt": "<RFC 3339>"}]})");
+  if (keys->size() > kMaxKeys)
+    throw Error(Code::BadRequest, "at most " + std::to_string(kMaxKeys) + " keys per report");
+  const int64_t now_ms = parse_rfc3339(now_rfc3339()).value_or(0);
+  std::vector<std::pair<std::string, std::string>> used;
+  used.reserve(keys->size());
+  for (const auto& k : *keys) {
+    const auto id = k.is_object() ? k.find("keyId") : k.end();
+    const auto at = k.is_object() ? k.find("lastUsedAt") : k.end();
+    if (!k.is_object() || id == k.end() || !id->is_string() || id->get_ref<const std::string&>().empty() ||
+        at == k.end() || !at->is_string())
+      throw Error(Code::BadRequest, "each entry of 'keys' needs a 'keyId' and a 'lastUsedAt' string");
+    auto ms = parse_rfc3339(at->get_ref<const std::string&>());
+    if (!ms)
+      throw Error(Code::BadRequest, "'lastUsedAt' of key '" + id->get<std::string>().substr(0, 100) +
+                                        "' is not an RFC 3339 time");
+    used.emplace_back(id->get<std::string>(), rfc3339(std::min(*ms, now_ms)));  // a fast Bridge clock
+  }
+  return {{"updated", store_.touch_api_keys(used)}};
 }
 
 nlohmann::json TenancyService::api_key_digests(const std::string& project, const std::string& env) {

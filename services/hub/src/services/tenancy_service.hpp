@@ -31,6 +31,10 @@ class TenancyService {
   nlohmann::json create_api_key(const nlohmann::json& body, RequestContext& ctx);
   nlohmann::json list_api_keys(const std::string& project, const std::string& env, RequestContext& ctx);
   nlohmann::json revoke_api_key(const nlohmann::json& body, RequestContext& ctx);
+  // From Bridges (POST /internal/apikeys/used): {"keys":[{"keyId","lastUsedAt"}]} -> {"updated": n}.
+  // lastUsedAt only moves forward and never past the Hub's clock; lastUsedAt is not part of the key feed, so
+  // a report wakes no Bridge.
+  nlohmann::json record_api_key_use(const nlohmann::json& body);
   // Feed for Bridges: {project, env, version, keys:[{keyId, digest, roles, status}]}.
   nlohmann::json api_key_digests(const std::string& project, const std::string& env);
 

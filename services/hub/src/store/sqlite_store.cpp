@@ -218,6 +218,22 @@ class SqliteStore final : public Store {
     return db_.changes() == 1;
   }
 
+  size_t touch_api_keys(const std::vector<std::pair<std::string, std::string>>& used) override {
+    size_t moved = 0;
+    transaction([&] {
+      for (const auto& [key_id, at] : used) {
+        // rfc3339() writes a fixed-width UTC form, so text order is time order.
+        db_.prepare(
+               "UPDATE api_keys SET last_used_at=? WHERE key_id=? AND (last_used_at IS NULL OR "
+               "last_used_at<?)")
+            .bind_all({at, key_id, at})
+            .run();
+        moved += size_t(db_.changes());
+      }
+    });
+    return moved;
+  }
+
   std::optional<ReleaseRow> release(const std::string& release_id) override {
     auto l = lock();
     auto s = db_.prepare(

@@ -131,6 +131,9 @@ class Store {
   virtual void insert_api_key(const ApiKeyRow& k) = 0;
   virtual std::vector<ApiKeyRow> api_keys(const std::string& project, const std::string& env) = 0;
   virtual bool revoke_api_key(const std::string& key_id) = 0;
+  // Moves last_used_at forward (never back) for each (keyId, RFC 3339 time in rfc3339()'s fixed format);
+  // unknown keys are skipped. Returns how many keys moved.
+  virtual size_t touch_api_keys(const std::vector<std::pair<std::string, std::string>>& used) = 0;
 
   // releases
   virtual std::optional<ReleaseRow> release(const std::string& release_id) = 0;

@@ -1,0 +1,81 @@
+#include "sync/key_usage_report.hpp"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "stk/core/log.hpp"
+#include "stk/core/time.hpp"
+#include "stk/http/client.hpp"
+
+namespace stk::bridge {
+
+void KeyUsageReport::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void KeyUsageReport::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void KeyUsageReport::run() {
+  bool warned = false;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(config_.key_usage_report_ms),
+                   [this] { return stopping_; });
+      if (stopping_) break;
+    }
+    const bool ok = report_once(10000);
+    if (!ok && !warned)
+      log::warn("API key usage not reported to the hub; retrying with the next report",
+                {{"hub", log::redact_url(config_.hub_url)}});
+    warned = !ok;
+  }
+  report_once(2000);  // what the last interval used
+}
+
+bool KeyUsageReport::report_once(int timeout_ms) {
+  auto snap = cache_.current();
+  if (!snap) return true;
+  nlohmann::json keys = nlohmann::json::array();
+  std::vector<std::pair<std::string, int64_t>> sent;
+  std::map<std::string, int64_t> still;  // keys gone from the Snapshot (revoked) are forgotten
+  for (const auto& [id, entry] : snap->keys) {
+    const int64_t last = entry.use->last_s.load(std::memory_order_relaxed);
+    auto before = reported_.find(id);
+    const int64_t had = before == reported_.end() ? 0 : before->second;
+    if (had) still[id] = had;
+    if (last <= had) continue;
+    keys.push_back({{"keyId", id}, {"lastUsedAt", rfc3339(last * 1000)}});
+    sent.emplace_back(id, last);
+  }
+  reported_ = std::move(still);
+  if (sent.empty()) return true;
+  try {
+    http::Client hub(config_.hub_url);
+    std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
+    if (!config_.bridge_token.empty())
+      headers.emplace_back("Authorization", "Bearer " + config_.bridge_token);
+    auto res = hub.request("POST", "/internal/apikeys/used", headers, nlohmann::json{{"keys", keys}}.dump(),
+                           timeout_ms);
+    if (res.status != 200) {
+      log::debug("hub refused the API key usage report", {{"status", res.status}});
+      return false;
+    }
+  } catch (const std::exception& e) {
+    log::debug("API key usage report failed", {{"reason", e.what()}});
+    return false;
+  }
+  for (const auto& [id, last] : sent) reported_[id] = last;
+  return true;
+}
+
+}  // namespace stk::bridge
