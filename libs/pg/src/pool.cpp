@@ -55,6 +55,14 @@ std::string_view QueryResult::value(int row, int col) const {
   return {PQgetvalue(res_.get(), row, col), static_cast<std::size_t>(PQgetlength(res_.get(), row, col))};
 }
 
+std::optional<std::string_view> QueryResult::text(int row, int col) const {
+  if (!res_ || row < 0 || row >= rows || col < 0 || col >= cols) return std::nullopt;
+  PGresult* r = res_.get();
+  const int len = PQgetlength(r, row, col);
+  if (len == 0 && PQgetisnull(r, row, col)) return std::nullopt;
+  return std::string_view(PQgetvalue(r, row, col), static_cast<std::size_t>(len));
+}
+
 bool QueryResult::is_null(int row, int col) const {
   if (!res_ || row < 0 || row >= rows || col < 0 || col >= cols) return true;
   return PQgetisnull(res_.get(), row, col) != 0;

@@ -1,6 +1,8 @@
 #include "stk/sql/wire_json.hpp"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <initializer_list>
 
 #include "stk/core/encoding.hpp"
@@ -18,15 +20,42 @@ WireKind wire_kind(std::string_view logical) {
   return WireKind::Text;
 }
 
+namespace {
+
+// True when one of the 8 bytes of `w` needs escaping in a JSON string: below 0x20, '"' or '\\'.
+// (Bit tricks from "Bit Twiddling Hacks": a byte below n, a zero byte after xor.)
+bool needs_escape8(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  const uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+  const uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+  const uint64_t quote = (q - ones) & ~q & highs, backslash = (b - ones) & ~b & highs;
+  return (below_space | quote | backslash) != 0;
+}
+
+bool needs_escape(unsigned char c) {
+  return c < 0x20 || c == '"' || c == '\\';
+}
+
+}  // namespace
+
 void append_pg_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   size_t run = 0;  // start of the pending run of characters that need no escape
-  for (size_t i = 0; i < s.size(); ++i) {
+  size_t i = 0;
+  while (i < s.size()) {
+    // Most text needs no escape at all: skip 8 bytes at a time while none of them does.
+    while (i + 8 <= s.size()) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (needs_escape8(w)) break;
+      i += 8;
+    }
+    while (i < s.size() && !needs_escape(static_cast<unsigned char>(s[i]))) ++i;
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);
-    run = i + 1;
+    run = ++i;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -107,6 +136,41 @@ void append_padded(std::string& out, int64_t v, int width) {
   } while (v > 0);
   for (int k = n; k < width; ++k) out += '0';
   while (n > 0) out += buf[--n];
+}
+
+// The form every timestamp takes on connections with TimeZone=UTC (the Bridge's): "YYYY-MM-DD HH:MM:SS+00"
+// with up to six fractional digits, a four-digit year and no era. Written without arithmetic; anything else
+// is left to append_timestamp.
+bool append_utc_timestamp(std::string& out, std::string_view s) {
+  const size_t n = s.size();
+  if (n < 22 || n > 29 || s.substr(n - 3) != "+00") return false;
+  static constexpr char kShape[] = "dddd-dd-dd dd:dd:dd";
+  for (size_t k = 0; k < 19; ++k) {
+    const char c = s[k];
+    if (kShape[k] == 'd' ? c < '0' || c > '9' : c != kShape[k]) return false;
+  }
+  const size_t fraction = n - 22 == 0 ? 0 : n - 23;  // digits after '.'
+  if (fraction) {
+    if (s[19] != '.' || fraction > 6) return false;
+    for (size_t k = 20; k < 20 + fraction; ++k)
+      if (s[k] < '0' || s[k] > '9') return false;
+  } else if (n != 22) {
+    return false;
+  }
+  auto two = [&](size_t k) { return (s[k] - '0') * 10 + (s[k + 1] - '0'); };
+  const int month = two(5), day = two(8), hour = two(11), minute = two(14), second = two(17);
+  if (s.substr(0, 4) == "0000" || month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 ||
+      minute > 59 || second > 60)
+    return false;
+  out += '"';
+  out.append(s.data(), 10);
+  out += 'T';
+  out.append(s.data() + 11, 8);
+  out += '.';
+  out.append(s.data() + 20, fraction);
+  out.append("000000", 6 - fraction);
+  out.append("Z\"", 2);
+  return true;
 }
 
 // timestamptz_out with DateStyle ISO: "2024-05-01 08:00:00.5+00", "-0044-…" never (BC is a suffix),
@@ -278,10 +342,11 @@ void append_wire_json(std::string& out, WireKind kind, std::string_view pg_text)
         out += pg_text;
       return;
     case WireKind::Boolean:
-      out += pg_text == "t" ? "true" : "false";
+      out += pg_text == "t" ? std::string_view("true") : std::string_view("false");
       return;
     case WireKind::Timestamp:
-      if (!append_timestamp(out, pg_text)) append_pg_json_string(out, pg_text);
+      if (!append_utc_timestamp(out, pg_text) && !append_timestamp(out, pg_text))
+        append_pg_json_string(out, pg_text);
       return;
     case WireKind::Bytes:
       if (!append_bytes(out, pg_text)) append_pg_json_string(out, pg_text);

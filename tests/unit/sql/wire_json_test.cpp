@@ -44,6 +44,51 @@ TEST(WireJson, StringsAreEscapedAsPostgresEscapesThem) {
   EXPECT_EQ(wire(WireKind::Text, "\"\""), R"("\"\"")");
 }
 
+// The escaping scans 8 bytes at a time: every byte value at every position of strings of 1–40 bytes must come
+// out as the byte-by-byte rule writes it (escape_json: \" \\ \b \f \n \r \t, other controls as \u00XX).
+TEST(WireJson, StringEscapingMatchesTheByteByByteRuleAtEveryPosition) {
+  auto reference = [](std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "\"";
+    for (unsigned char c : s) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += char(c);
+      } else if (c == '\b') {
+        out += "\\b";
+      } else if (c == '\f') {
+        out += "\\f";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c < 0x20) {
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      } else {
+        out += char(c);
+      }
+    }
+    return out + "\"";
+  };
+  int checked = 0;
+  for (size_t len = 1; len <= 40; ++len)
+    for (size_t pos = 0; pos < len; ++pos)
+      for (int b = 0; b < 256; ++b) {
+        std::string s(len, 'x');
+        s[pos] = char(b);
+        if (len > 9) s[len - 1 - pos % 7] = char((b * 7) & 0xff);  // a second byte elsewhere
+        std::string out;
+        append_pg_json_string(out, s);
+        ASSERT_EQ(out, reference(s)) << "length " << len << ", byte " << b << " at " << pos;
+        ++checked;
+      }
+  EXPECT_EQ(checked, 256 * 40 * 41 / 2);
+}
+
 TEST(WireJson, NumbersBooleansAndJson) {
   EXPECT_EQ(wire(WireKind::Integer, "-42"), "-42");
   EXPECT_EQ(wire(WireKind::Quoted, "9007199254740993"), "\"9007199254740993\"");
@@ -65,6 +110,11 @@ TEST(WireJson, NumbersBooleansAndJson) {
 
 TEST(WireJson, TimestampsBecomeUtcWithMicroseconds) {
   EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 08:00:00+00"), "\"2024-05-01T08:00:00.000000Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 08:00:00.000001+00"), "\"2024-05-01T08:00:00.000001Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "9999-12-31 23:59:59.99999+00"), "\"9999-12-31T23:59:59.999990Z\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 08:00:00.+00"), "\"2024-05-01 08:00:00.+00\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01T08:00:00+00"), "\"2024-05-01T08:00:00+00\"");
+  EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 08:00:00+00 BC"), "\"2024-05-01T08:00:00.000000Z\"");
   EXPECT_EQ(wire(WireKind::Timestamp, "2024-05-01 08:00:00.5+00"), "\"2024-05-01T08:00:00.500000Z\"");
   EXPECT_EQ(wire(WireKind::Timestamp, "2026-11-19 22:14:57.405388+00"), "\"2026-11-19T22:14:57.405388Z\"");
   // Another session time zone: the offset is taken out, across days, months, years and leap days.

@@ -98,7 +98,7 @@ template <class Value>
 bool append_object(std::string& body, const std::vector<RowField>& fields, Value value) {
   body += '{';
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (i) body += ", ";
+    if (i) body.append(", ", 2);
     body += *fields[i].json_key;
     const auto [null, text] = value(i);
     if (!append_field(body, fields[i], null, text)) return false;
@@ -120,7 +120,7 @@ bool append_record(std::string& body, std::string_view text, const std::vector<R
 // A field's value: its text in its wire kind, or, for an expanded relation, its record as an object.
 bool append_field(std::string& body, const RowField& f, bool null, std::string_view text) {
   if (null) {
-    body += "null";
+    body.append("null", 4);
     return true;
   }
   if (f.is_record) return append_record(body, text, f.record);
@@ -130,8 +130,10 @@ bool append_field(std::string& body, const RowField& f, bool null, std::string_v
 
 // One result row of a row set as JSON.
 bool append_row(std::string& body, const pg::QueryResult& r, int row, const std::vector<RowField>& fields) {
-  return append_object(body, fields,
-                       [&](size_t c) { return std::pair(r.is_null(row, int(c)), r.value(row, int(c))); });
+  return append_object(body, fields, [&](size_t c) {
+    const auto text = r.text(row, int(c));
+    return std::pair(!text, text.value_or(std::string_view()));
+  });
 }
 
 // A select over the row cap (400) or over STK_RESPONSE_BODY_MAX_SIZE_MB (500): both result forms check here.
@@ -165,10 +167,12 @@ http::Response result_response(const pg::QueryResult& r, const ResultShape& shap
     const int cursor_col = int(shape.fields.size());
     if (r.cols != cursor_col + (shape.want_cursor ? 1 : 0)) return unexpected();
     if (auto e = select_limit_error(shape, r.rows, 0, max_response)) return error_response(*e, info);
-    size_t size = 32;
-    for (int i = 0; i < r.rows; ++i)
-      for (int c = 0; c < cursor_col; ++c) size += r.value(i, c).size() + 24;
-    body.reserve(std::min(size, max_response + 64));
+    // Room for every row at the first row's size (an estimate: the buffer still grows when rows differ).
+    size_t first = 32;
+    if (r.rows > 0)
+      for (int c = 0; c < cursor_col; ++c)
+        first += r.value(0, c).size() + shape.fields[size_t(c)].json_key->size() + 8;
+    body.reserve(std::min(32 + first * size_t(r.rows), max_response + 64));
     body += "{\"data\":[";
     for (int i = 0; i < r.rows; ++i) {
       if (i) body += ',';

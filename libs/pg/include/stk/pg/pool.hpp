@@ -112,6 +112,9 @@ class QueryResult {
 
   std::string_view value(int row, int col) const;
   bool is_null(int row, int col) const;
+  // value and is_null at once (nullopt for NULL or out of range), cheaper per field: libpq's null flag is
+  // only asked for empty values.
+  std::optional<std::string_view> text(int row, int col) const;
   std::string_view column_name(int col) const;
   int column_index(std::string_view name) const;  // -1 when absent
   std::vector<std::string> column_names() const;  // convenience (allocates)
