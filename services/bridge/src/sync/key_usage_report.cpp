@@ -1,7 +1,9 @@
 #include "sync/key_usage_report.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "stk/core/log.hpp"
@@ -9,6 +11,9 @@
 #include "stk/http/client.hpp"
 
 namespace stk::bridge {
+namespace {
+constexpr size_t kKeysPerReport = 1000;  // the Hub takes up to 10,000 per call
+}  // namespace
 
 void KeyUsageReport::start() {
   thread_ = std::thread([this] { run(); });
@@ -45,36 +50,38 @@ void KeyUsageReport::run() {
 bool KeyUsageReport::report_once(int timeout_ms) {
   auto snap = cache_.current();
   if (!snap) return true;
-  nlohmann::json keys = nlohmann::json::array();
-  std::vector<std::pair<std::string, int64_t>> sent;
+  std::vector<std::pair<std::string, int64_t>> due;
   std::map<std::string, int64_t> still;  // keys gone from the Snapshot (revoked) are forgotten
   for (const auto& [id, entry] : snap->keys) {
     const int64_t last = entry.use->last_s.load(std::memory_order_relaxed);
     auto before = reported_.find(id);
     const int64_t had = before == reported_.end() ? 0 : before->second;
     if (had) still[id] = had;
-    if (last <= had) continue;
-    keys.push_back({{"keyId", id}, {"lastUsedAt", rfc3339(last * 1000)}});
-    sent.emplace_back(id, last);
+    if (last > had) due.emplace_back(id, last);
   }
   reported_ = std::move(still);
-  if (sent.empty()) return true;
-  try {
-    http::Client hub(config_.hub_url);
-    std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
-    if (!config_.bridge_token.empty())
-      headers.emplace_back("Authorization", "Bearer " + config_.bridge_token);
-    auto res = hub.request("POST", "/internal/apikeys/used", headers, nlohmann::json{{"keys", keys}}.dump(),
-                           timeout_ms);
-    if (res.status != 200) {
-      log::debug("hub refused the API key usage report", {{"status", res.status}});
+  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
+  if (!config_.bridge_token.empty()) headers.emplace_back("Authorization", "Bearer " + config_.bridge_token);
+  std::optional<http::Client> hub;
+  for (size_t from = 0; from < due.size(); from += kKeysPerReport) {
+    const size_t to = std::min(due.size(), from + kKeysPerReport);
+    nlohmann::json keys = nlohmann::json::array();
+    for (size_t i = from; i < to; ++i)
+      keys.push_back({{"keyId", due[i].first}, {"lastUsedAt", rfc3339(due[i].second * 1000)}});
+    try {
+      if (!hub) hub.emplace(config_.hub_url);
+      auto res = hub->request("POST", "/internal/apikeys/used", headers,
+                              nlohmann::json{{"keys", keys}}.dump(), timeout_ms);
+      if (res.status != 200) {
+        log::debug("hub refused the API key usage report", {{"status", res.status}});
+        return false;
+      }
+    } catch (const std::exception& e) {
+      log::debug("API key usage report failed", {{"reason", e.what()}});
       return false;
     }
-  } catch (const std::exception& e) {
-    log::debug("API key usage report failed", {{"reason", e.what()}});
-    return false;
+    for (size_t i = from; i < to; ++i) reported_[due[i].first] = due[i].second;
   }
-  for (const auto& [id, last] : sent) reported_[id] = last;
   return true;
 }
 
