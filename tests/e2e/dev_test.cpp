@@ -234,8 +234,19 @@ TEST(Dev, OneCommandStackServesTheExampleAndStopsCleanly) {
     EXPECT_EQ(r.status, 403) << r.body.dump();
     EXPECT_EQ(psql(db_url, "SELECT count(*) FROM posts"), std::vector<std::string>{"6"});
 
-    // The operator session is stored like `stk login`, the project folder has its context.
+    // The operator session is stored like `stk login`, the project folder has its context: `stk` works there
+    // without flags, and `stk apikey list` shows the printed key as used (the dev Bridge reports every 2 s).
     EXPECT_NE(read_file(config + "/credentials.json").find("http://127.0.0.1:"), std::string::npos);
+    std::string last_used;
+    for (int i = 0; i < 60 && last_used.empty(); ++i) {
+      auto list = run({STK_DEV_CLI_BIN, "apikey", "list", "--output", "json"}, env, project);
+      ASSERT_EQ(list.exit_code, 0) << list.all();
+      for (const auto& k : json::parse(list.out))
+        if (banner.key.rfind(k["keyId"].get<std::string>() + ".", 0) == 0 && k["lastUsedAt"].is_string())
+          last_used = k["lastUsedAt"].get<std::string>();
+      if (last_used.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_FALSE(last_used.empty()) << "the key stk dev printed has no lastUsedAt after 6 s";
     EXPECT_NE(read_file(project + "/.stk/context.json").find("\"project\": \"blog\""), std::string::npos)
         << read_file(project + "/.stk/context.json");
     // The secrets stay private.

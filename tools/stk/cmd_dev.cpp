@@ -221,13 +221,16 @@ int run_dev(Session& s, const DevOptions& o) {
     SpawnOptions bridge_opts;
     bridge_opts.binary = bridge_bin;
     bridge_opts.log = state / "bridge.log";
-    bridge_opts.env = {{"STK_HUB_URL", hub_url},
-                       {"STK_BRIDGE_TOKEN", bridge_token},
-                       {"STK_BRIDGE_HOST", "127.0.0.1"},
-                       {"STK_BRIDGE_PORT", std::to_string(o.bridge_port)},
-                       {"STK_BRIDGE_CACHE_DIR", (state / "bridge-cache").string()},
-                       {"STK_LOG_LEVEL", level},
-                       {"STK_LOG_FORMAT", "json"}};
+    bridge_opts.env = {
+        {"STK_HUB_URL", hub_url},
+        {"STK_BRIDGE_TOKEN", bridge_token},
+        {"STK_BRIDGE_HOST", "127.0.0.1"},
+        {"STK_BRIDGE_PORT", std::to_string(o.bridge_port)},
+        {"STK_BRIDGE_CACHE_DIR", (state / "bridge-cache").string()},
+        // `stk apikey list` shows a key's use within 2 s while trying things out (default 30 s)
+        {"STK_BRIDGE_KEY_USAGE_REPORT_MS", "2000"},
+        {"STK_LOG_LEVEL", level},
+        {"STK_LOG_FORMAT", "json"}};
     const int bridge_port = start_service(bridge_proc, "santokit-bridge", bridge_opts, "--bridge-port");
     write_pid(state, "bridge", bridge_proc);
     const std::string bridge_url = "http://127.0.0.1:" + std::to_string(bridge_port);
