@@ -26,12 +26,6 @@ class BridgeKeyUsage : public BridgeSuite<BridgeKeyUsage> {
     throw std::runtime_error("key " + key_name + " missing from stk apikey list: " + r.out);
   }
 
-  static int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
-
   static stk::http::ClientResponse report(const std::string& body, const std::string& token) {
     stk::http::Client hub(s().hub.url());
     Headers h = {{"Content-Type", "application/json"}};
@@ -42,7 +36,7 @@ class BridgeKeyUsage : public BridgeSuite<BridgeKeyUsage> {
 
 TEST_F(BridgeKeyUsage, ApiKeyListShowsWhenTheBridgeLastSawAKey) {
   EXPECT_EQ(last_used("reader"), "") << "a key nobody used has no lastUsedAt";
-  const int64_t before = now_ms() / 1000 * 1000;  // the Bridge keeps whole seconds
+  const int64_t before = stk::unix_ms() / 1000 * 1000;  // the Bridge keeps whole seconds
   ASSERT_OK(s().select("reader", "books", J(R"({"limit": 1})")));
   std::string seen;
   auto took = BridgeStack::wait_for(
@@ -56,7 +50,7 @@ TEST_F(BridgeKeyUsage, ApiKeyListShowsWhenTheBridgeLastSawAKey) {
   auto at = stk::parse_rfc3339(seen);
   ASSERT_TRUE(at) << seen;
   EXPECT_GE(*at, before);
-  EXPECT_LE(*at, now_ms());
+  EXPECT_LE(*at, stk::unix_ms());
   EXPECT_EQ(last_used("writer"), "") << "only the key that was used moves";
 
   // A request the key is not allowed to make still is a use of the key; a wrong secret is not.
@@ -86,8 +80,8 @@ TEST_F(BridgeKeyUsage, HubKeepsTheLatestUseAndRefusesBadReports) {
   EXPECT_EQ(OJ::parse(r.body)["updated"], 1);
   const auto capped = stk::parse_rfc3339(last_used("admin"));
   ASSERT_TRUE(capped);
-  EXPECT_LE(*capped, now_ms());
-  EXPECT_GE(*capped, now_ms() - 60'000);
+  EXPECT_LE(*capped, stk::unix_ms());
+  EXPECT_GE(*capped, stk::unix_ms() - 60'000);
   // An older use (another Bridge's late report) never moves it back.
   r = report(body("2020-01-01T00:00:00Z"), kTestBridgeToken);
   ASSERT_EQ(r.status, 200) << r.body;

@@ -1,10 +1,10 @@
 #include "call/principal.hpp"
 
 #include <cctype>
-#include <chrono>
 #include <unordered_map>
 
 #include "stk/core/error.hpp"
+#include "stk/core/time.hpp"
 #include "stk/crypto/crypto.hpp"
 
 namespace stk::bridge {
@@ -76,9 +76,7 @@ Principal resolve_principal(const Headers& req, const Snapshot& snap, bool disab
     const ApiKeyEntry* entry = verify_key(key, snap);
     if (!entry) throw Error(Code::Unauthorized, "invalid or revoked API key");
     check_hints(req, *entry->env);
-    entry->use->note(
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    entry->use->note(unix_ms() / 1000);
     Principal p;
     p.kind = Principal::Kind::ApiKey;
     p.id = entry->key_id;

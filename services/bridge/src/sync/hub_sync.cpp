@@ -11,7 +11,7 @@
 #include "stk/core/log.hpp"
 #include "stk/core/time.hpp"
 #include "stk/crypto/crypto.hpp"
-#include "stk/http/client.hpp"
+#include "sync/hub_client.hpp"
 
 namespace stk::bridge {
 
@@ -27,24 +27,6 @@ bool safe_release_id(const std::string& id) {
 }
 
 }  // namespace
-
-// The Hub's /internal endpoints through one kept-alive connection, with the service token.
-class HubClient {
- public:
-  HubClient(const std::string& url, const std::string& token) : client_(url) {
-    if (!token.empty()) headers_.emplace_back("Authorization", "Bearer " + token);
-  }
-  http::ClientResponse get(const std::string& target, const std::string& if_none_match, int timeout_ms) {
-    auto h = headers_;
-    if (!if_none_match.empty()) h.emplace_back("If-None-Match", if_none_match);
-    return client_.request("GET", target, h, {}, timeout_ms);
-  }
-  void interrupt() { client_.interrupt(); }
-
- private:
-  http::Client client_;
-  std::vector<std::pair<std::string, std::string>> headers_;
-};
 
 HubSync::HubSync(const BridgeConfig& config, ReleaseCache& cache) : config_(config), cache_(cache) {}
 

@@ -8,7 +8,7 @@
 
 #include "stk/core/log.hpp"
 #include "stk/core/time.hpp"
-#include "stk/http/client.hpp"
+#include "sync/hub_client.hpp"
 
 namespace stk::bridge {
 namespace {
@@ -60,18 +60,15 @@ bool KeyUsageReport::report_once(int timeout_ms) {
     if (last > had) due.emplace_back(id, last);
   }
   reported_ = std::move(still);
-  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
-  if (!config_.bridge_token.empty()) headers.emplace_back("Authorization", "Bearer " + config_.bridge_token);
-  std::optional<http::Client> hub;
+  std::optional<HubClient> hub;
   for (size_t from = 0; from < due.size(); from += kKeysPerReport) {
     const size_t to = std::min(due.size(), from + kKeysPerReport);
     nlohmann::json keys = nlohmann::json::array();
     for (size_t i = from; i < to; ++i)
       keys.push_back({{"keyId", due[i].first}, {"lastUsedAt", rfc3339(due[i].second * 1000)}});
     try {
-      if (!hub) hub.emplace(config_.hub_url);
-      auto res = hub->request("POST", "/internal/apikeys/used", headers,
-                              nlohmann::json{{"keys", keys}}.dump(), timeout_ms);
+      if (!hub) hub.emplace(config_.hub_url, config_.bridge_token);
+      auto res = hub->post_json("/internal/apikeys/used", nlohmann::json{{"keys", keys}}.dump(), timeout_ms);
       if (res.status != 200) {
         log::debug("hub refused the API key usage report", {{"status", res.status}});
         return false;

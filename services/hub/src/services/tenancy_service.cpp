@@ -228,7 +228,7 @@ nlohmann::json TenancyService::record_api_key_use(const nlohmann::json& body) {
     throw Error(Code::BadRequest, R"(body must be {"keys": [{"keyId": "...", "lastUsedAt": "<RFC 3339>"}]})");
   if (keys->size() > kMaxKeys)
     throw Error(Code::BadRequest, "at most " + std::to_string(kMaxKeys) + " keys per report");
-  const int64_t now_ms = parse_rfc3339(now_rfc3339()).value_or(0);
+  const int64_t now_ms = unix_ms();
   std::vector<std::pair<std::string, std::string>> used;
   used.reserve(keys->size());
   for (const auto& k : *keys) {
