@@ -3,6 +3,8 @@
 // wire_json): arbitrary bytes as a column's text in every wire kind, and as a record, split recursively the
 // way the Bridge splits expanded rows. Invariants (a violation aborts, which libFuzzer reports as a crash):
 //   - append_wire_json never throws and only appends;
+//   - write_wire_json writes the same bytes into a heap block of exactly wire_json_max_size bytes (the room
+//     the Bridge sizes rows by; AddressSanitizer aborts on a write past it);
 //   - for kinds whose output is always a JSON string or literal (Text, Quoted, Boolean, Timestamp, Bytes),
 //   the
 //     appended text is one valid JSON value (nlohmann parses it);
@@ -13,6 +15,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +78,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string out = "x";
     stk::sql::append_wire_json(out, k, text);
     if (out.empty() || out[0] != 'x') fail("append_wire_json changed what was there", text);
+    const size_t room = stk::sql::wire_json_max_size(k, text.size());
+    auto block = std::make_unique<char[]>(room);
+    const char* end = stk::sql::write_wire_json(block.get(), k, text);
+    if (size_t(end - block.get()) > room ||
+        std::string_view(block.get(), size_t(end - block.get())) != out.substr(1))
+      fail("write_wire_json differs from append_wire_json or overran its room", text);
     const bool always_json = k == WireKind::Text || k == WireKind::Quoted || k == WireKind::Boolean ||
                              k == WireKind::Timestamp || k == WireKind::Bytes;
     if (always_json && valid_utf8(text) && !nlohmann::json::accept(std::string_view(out).substr(1)))

@@ -38,54 +38,64 @@ bool needs_escape(unsigned char c) {
 
 }  // namespace
 
-void append_pg_json_string(std::string& out, std::string_view s) {
+char* write_pg_json_string(char* p, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  size_t run = 0;  // start of the pending run of characters that need no escape
-  size_t i = 0;
-  while (i < s.size()) {
-    // Most text needs no escape at all: skip 8 bytes at a time while none of them does.
-    while (i + 8 <= s.size()) {
+  const char* in = s.data();
+  const char* const end = in + s.size();
+  *p++ = '"';
+  while (in < end) {
+    // Most text needs no escape at all: copy 8 bytes at a time while none of them does.
+    if (end - in >= 8) {
       uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      if (needs_escape8(w)) break;
-      i += 8;
+      std::memcpy(&w, in, 8);
+      if (!needs_escape8(w)) {
+        std::memcpy(p, &w, 8);
+        p += 8;
+        in += 8;
+        continue;
+      }
     }
-    while (i < s.size() && !needs_escape(static_cast<unsigned char>(s[i]))) ++i;
-    if (i == s.size()) break;
-    const auto c = static_cast<unsigned char>(s[i]);
-    out.append(s.data() + run, i - run);
-    run = ++i;
+    const auto c = static_cast<unsigned char>(*in++);
+    if (!needs_escape(c)) {
+      *p++ = char(c);
+      continue;
+    }
+    *p++ = '\\';
     switch (c) {
       case '"':
-        out += "\\\"";
-        break;
       case '\\':
-        out += "\\\\";
+        *p++ = char(c);
         break;
       case '\b':
-        out += "\\b";
+        *p++ = 'b';
         break;
       case '\f':
-        out += "\\f";
+        *p++ = 'f';
         break;
       case '\n':
-        out += "\\n";
+        *p++ = 'n';
         break;
       case '\r':
-        out += "\\r";
+        *p++ = 'r';
         break;
       case '\t':
-        out += "\\t";
+        *p++ = 't';
         break;
       default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+        std::memcpy(p, "u00", 3);
+        p[3] = kHex[c >> 4];
+        p[4] = kHex[c & 15];
+        p += 5;
     }
   }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
+  *p++ = '"';
+  return p;
+}
+
+void append_pg_json_string(std::string& out, std::string_view s) {
+  const size_t old = out.size();
+  out.resize(old + 6 * s.size() + 2);
+  out.resize(size_t(write_pg_json_string(out.data() + old, s) - out.data()));
 }
 
 namespace {
@@ -139,38 +149,38 @@ void append_padded(std::string& out, int64_t v, int width) {
 }
 
 // The form every timestamp takes on connections with TimeZone=UTC (the Bridge's): "YYYY-MM-DD HH:MM:SS+00"
-// with up to six fractional digits, a four-digit year and no era. Written without arithmetic; anything else
-// is left to append_timestamp.
-bool append_utc_timestamp(std::string& out, std::string_view s) {
+// with up to six fractional digits, a four-digit year and no era. Written without arithmetic (29 bytes at
+// `p`); nullptr for anything else, which is left to append_timestamp.
+char* write_utc_timestamp(char* p, std::string_view s) {
   const size_t n = s.size();
-  if (n < 22 || n > 29 || s.substr(n - 3) != "+00") return false;
+  if (n < 22 || n > 29 || s.substr(n - 3) != "+00") return nullptr;
   static constexpr char kShape[] = "dddd-dd-dd dd:dd:dd";
   for (size_t k = 0; k < 19; ++k) {
     const char c = s[k];
-    if (kShape[k] == 'd' ? c < '0' || c > '9' : c != kShape[k]) return false;
+    if (kShape[k] == 'd' ? c < '0' || c > '9' : c != kShape[k]) return nullptr;
   }
   const size_t fraction = n - 22 == 0 ? 0 : n - 23;  // digits after '.'
   if (fraction) {
-    if (s[19] != '.' || fraction > 6) return false;
+    if (s[19] != '.' || fraction > 6) return nullptr;
     for (size_t k = 20; k < 20 + fraction; ++k)
-      if (s[k] < '0' || s[k] > '9') return false;
+      if (s[k] < '0' || s[k] > '9') return nullptr;
   } else if (n != 22) {
-    return false;
+    return nullptr;
   }
   auto two = [&](size_t k) { return (s[k] - '0') * 10 + (s[k + 1] - '0'); };
   const int month = two(5), day = two(8), hour = two(11), minute = two(14), second = two(17);
   if (s.substr(0, 4) == "0000" || month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 ||
       minute > 59 || second > 60)
-    return false;
-  out += '"';
-  out.append(s.data(), 10);
-  out += 'T';
-  out.append(s.data() + 11, 8);
-  out += '.';
-  out.append(s.data() + 20, fraction);
-  out.append("000000", 6 - fraction);
-  out.append("Z\"", 2);
-  return true;
+    return nullptr;
+  *p++ = '"';
+  std::memcpy(p, s.data(), 10);
+  p[10] = 'T';
+  std::memcpy(p + 11, s.data() + 11, 8);
+  p[19] = '.';
+  p += 20;
+  for (size_t k = 0; k < 6; ++k) *p++ = k < fraction ? s[20 + k] : '0';
+  std::memcpy(p, "Z\"", 2);
+  return p + 2;
 }
 
 // timestamptz_out with DateStyle ISO: "2024-05-01 08:00:00.5+00", "-0044-…" never (BC is a suffix),
@@ -329,33 +339,48 @@ bool split_record(std::string_view text, std::vector<RecordField>& out, std::str
   }
 }
 
-void append_wire_json(std::string& out, WireKind kind, std::string_view pg_text) {
+namespace {
+
+char* copy(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+}  // namespace
+
+char* write_wire_json(char* p, WireKind kind, std::string_view pg_text) {
   switch (kind) {
     case WireKind::Integer:
     case WireKind::Json:
-      out += pg_text;
-      return;
+      return copy(p, pg_text);
     case WireKind::Float:
       if (pg_text == "NaN" || pg_text == "Infinity" || pg_text == "-Infinity")
-        append_pg_json_string(out, pg_text);
-      else
-        out += pg_text;
-      return;
+        return write_pg_json_string(p, pg_text);
+      return copy(p, pg_text);
     case WireKind::Boolean:
-      out += pg_text == "t" ? std::string_view("true") : std::string_view("false");
-      return;
-    case WireKind::Timestamp:
-      if (!append_utc_timestamp(out, pg_text) && !append_timestamp(out, pg_text))
-        append_pg_json_string(out, pg_text);
-      return;
-    case WireKind::Bytes:
-      if (!append_bytes(out, pg_text)) append_pg_json_string(out, pg_text);
-      return;
+      return copy(p, pg_text == "t" ? std::string_view("true") : std::string_view("false"));
+    case WireKind::Timestamp: {
+      if (char* end = write_utc_timestamp(p, pg_text)) return end;
+      std::string other;  // another offset, an era, infinity: rare, written by the general parser
+      if (append_timestamp(other, pg_text)) return copy(p, other);
+      return write_pg_json_string(p, pg_text);
+    }
+    case WireKind::Bytes: {
+      std::string base64;
+      if (append_bytes(base64, pg_text)) return copy(p, base64);
+      return write_pg_json_string(p, pg_text);
+    }
     case WireKind::Quoted:
     case WireKind::Text:
-      append_pg_json_string(out, pg_text);
-      return;
+      return write_pg_json_string(p, pg_text);
   }
+  return p;
+}
+
+void append_wire_json(std::string& out, WireKind kind, std::string_view pg_text) {
+  const size_t old = out.size();
+  out.resize(old + wire_json_max_size(kind, pg_text.size()));
+  out.resize(size_t(write_wire_json(out.data() + old, kind, pg_text) - out.data()));
 }
 
 }  // namespace stk::sql

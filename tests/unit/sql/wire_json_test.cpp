@@ -4,18 +4,32 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 using stk::sql::append_pg_json_string;
 using stk::sql::append_wire_json;
+using stk::sql::wire_json_max_size;
 using stk::sql::wire_kind;
 using stk::sql::WireKind;
+using stk::sql::write_wire_json;
 
 namespace {
 
+// Both ways of writing a value — appended to a string, and by pointer into a heap block of exactly
+// wire_json_max_size bytes (AddressSanitizer stops a write past it) — must agree.
 std::string wire(WireKind k, std::string_view text) {
   std::string out;
   append_wire_json(out, k, text);
+  const size_t room = wire_json_max_size(k, text.size());
+  auto block = std::make_unique<char[]>(room);
+  const char* end = write_wire_json(block.get(), k, text);
+  EXPECT_LE(size_t(end - block.get()), room) << "text " << text;
+  EXPECT_EQ(std::string_view(block.get(), size_t(end - block.get())), out) << "text " << text;
   return out;
 }
+
+constexpr WireKind kAllKinds[] = {WireKind::Text,    WireKind::Integer, WireKind::Float,     WireKind::Quoted,
+                                  WireKind::Boolean, WireKind::Json,    WireKind::Timestamp, WireKind::Bytes};
 
 }  // namespace
 
@@ -87,6 +101,32 @@ TEST(WireJson, StringEscapingMatchesTheByteByByteRuleAtEveryPosition) {
         ++checked;
       }
   EXPECT_EQ(checked, 256 * 40 * 41 / 2);
+}
+
+// The Bridge sizes a row's room from wire_json_max_size before writing: the worst text of every kind — every
+// byte escaped, the longest timestamps, bytes in either output format — must stay within it.
+TEST(WireJson, WrittenValuesStayWithinTheirMaximumSize) {
+  std::vector<std::string> texts = {"",
+                                    "t",
+                                    "NaN",
+                                    "-Infinity",
+                                    "infinity",
+                                    "\\x",
+                                    "\\x00ff",
+                                    "\\000\\001",
+                                    "2024-05-01 08:00:00+00",
+                                    "0044-03-15 12:00:00+00 BC",
+                                    "294276-12-31 23:59:59.999999+00",
+                                    "9999999-12-31 23:59:59.999999-14:59:59",
+                                    "1-01-01 00:00:00+00"};
+  for (size_t len = 1; len <= 40; ++len) {
+    texts.emplace_back(len, '\x01');  // \u0001 each: six bytes per byte
+    texts.emplace_back(len, '"');
+    texts.emplace_back(len, '\\');
+    texts.emplace_back(len, 'a');
+  }
+  for (WireKind k : kAllKinds)
+    for (const auto& t : texts) wire(k, t);  // checks the size and that both ways agree
 }
 
 TEST(WireJson, NumbersBooleansAndJson) {

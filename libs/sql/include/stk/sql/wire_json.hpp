@@ -11,6 +11,7 @@
 // The text must come from a session with DateStyle ISO, bytea_output hex and extra_float_digits ≥ 1 (the
 // Bridge's pool sets them at connect; they are PostgreSQL's defaults). Timestamps in any time zone offset are
 // converted to UTC; text in any other shape is passed on as a JSON string rather than guessed at.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -35,6 +36,31 @@ WireKind wire_kind(std::string_view logical);
 // Appends the wire value of a non-null column whose PostgreSQL text output is `pg_text`.
 void append_wire_json(std::string& out, WireKind kind, std::string_view pg_text);
 
+// The same value written at `out`, which must have room for wire_json_max_size(kind, pg_text.size()) bytes;
+// returns the end of what was written. For callers that size a buffer once for many values (a row) and
+// write them by pointer: per-value appends to a std::string were most of the cost of a page of rows.
+char* write_wire_json(char* out, WireKind kind, std::string_view pg_text);
+
+// At most this many bytes come out of write_wire_json for `n` bytes of text of `kind`: a string escapes a
+// byte into at most 6 ("\u001f"), a timestamp is at most 32 bytes, bytes' base64 is shorter than their hex.
+constexpr std::size_t wire_json_max_size(WireKind kind, std::size_t n) {
+  switch (kind) {
+    case WireKind::Integer:
+    case WireKind::Json:
+      return n;
+    case WireKind::Boolean:
+      return 5;
+    case WireKind::Timestamp:
+      return 6 * n + 32;
+    case WireKind::Float:
+    case WireKind::Quoted:
+    case WireKind::Text:
+    case WireKind::Bytes:
+      break;
+  }
+  return 6 * n + 8;
+}
+
 // One field of a record's text output: NULL, or its text (unquoted).
 struct RecordField {
   bool null = false;
@@ -51,5 +77,7 @@ bool split_record(std::string_view text, std::vector<RecordField>& out, std::str
 // Appends `s` as a JSON string exactly as PostgreSQL's escape_json writes it (\" \\ \b \f \n \r \t, other
 // control characters \u00xx, everything else as it is: the text is already UTF-8).
 void append_pg_json_string(std::string& out, std::string_view s);
+// The same at `out`, which must have room for 6 * s.size() + 2 bytes; returns the end of what was written.
+char* write_pg_json_string(char* out, std::string_view s);
 
 }  // namespace stk::sql
