@@ -138,13 +138,13 @@ Statement plan_select(const EnvRelease& env, const TableView& t, const CompiledR
   st.read_only = true;
   SqlBuilder b;
   const auto* sel = find(params, "select");
-  std::vector<std::string> columns;
-  if (rule.all_columns && is_star(sel)) {
-    columns = t.all_columns;
-  } else {
+  // Every column is the table's own list (row_columns_sql has its select list ready); otherwise the requested
+  // ones the rule lets the caller read.
+  std::vector<std::string> some;
+  if (!rule.all_columns || !is_star(sel))
     for (const auto& c : requested_columns(sel, t))
-      if (rule.allows(c)) columns.push_back(c);
-  }
+      if (rule.allows(c)) some.push_back(c);
+  const std::vector<std::string>& columns = rule.all_columns && is_star(sel) ? t.all_columns : some;
   auto keys = order_keys(find(params, "orderBy"), t);
   auto limit = non_negative_int(params, "limit");
   auto offset = non_negative_int(params, "offset");

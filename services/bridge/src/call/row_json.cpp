@@ -136,13 +136,19 @@ void append_plain_columns(std::string& s, const TableView& table, const std::str
                           const Principal& who, SqlBuilder& b, int& next_alias,
                           std::vector<RowField>& fields) {
   fields.reserve(columns.size() + children.size());
-  for (const auto& c : columns) {
-    const ColumnOutput& o = output_of(table, c);
-    if (!fields.empty()) s += ", ";
-    s += alias;
-    s += '.';
-    s += o.quoted;
-    fields.push_back(RowField{&o.json_key, o.wire, false, {}});
+  if (&columns == &table.all_columns && alias == "t0") {  // every column of the root row: built once
+    s += table.all_columns_select;
+    for (const ColumnOutput* o : table.all_outputs)
+      fields.push_back(RowField{&o->json_key, o->wire, false, {}});
+  } else {
+    for (const auto& c : columns) {
+      const ColumnOutput& o = output_of(table, c);
+      if (!fields.empty()) s += ", ";
+      s += alias;
+      s += '.';
+      s += o.quoted;
+      fields.push_back(RowField{&o.json_key, o.wire, false, {}});
+    }
   }
   for (const auto& child : children) {
     if (!fields.empty()) s += ", ";

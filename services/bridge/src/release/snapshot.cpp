@@ -100,6 +100,11 @@ std::shared_ptr<const EnvRelease> compile_release(const nlohmann::ordered_json& 
                                      json_key(name),
                                      sql::wire_kind(t.type_of(name))};
     }
+    for (const auto& name : v.all_columns) {
+      const ColumnOutput& o = v.outputs.at(name);  // the map's nodes stay put when the view is moved
+      v.all_columns_select += (v.all_columns_select.empty() ? "t0." : ", t0.") + o.quoted;
+      v.all_outputs.push_back(&o);
+    }
     rel->tables.emplace(t.name, std::move(v));
   }
   const auto perms = payload.value("permissions", nlohmann::ordered_json::object());

@@ -59,6 +59,10 @@ struct TableView {
   std::unordered_map<std::string, Relation> relations;             // by `as`
   std::vector<std::string> all_columns;                            // PK first, then declaration order
   std::unordered_map<std::string, ColumnOutput> outputs;           // by column name, every column
+  // The commonest select list, every column of the root row (alias t0) as stored — t0."id", t0."email", … —
+  // built once per release rather than per request (call/row_json.cpp).
+  std::string all_columns_select;
+  std::vector<const ColumnOutput*> all_outputs;  // outputs of all_columns, in that order
 };
 
 struct EnvRelease {
