@@ -2,6 +2,7 @@
 // Prometheus text (promtool) whose numbers move with the requests made, pool gauges show a statement really
 // in flight, one JSON log line per request without any secret, and readiness follows the release cache and
 // the database.
+#include <algorithm>
 #include <regex>
 #include <thread>
 
@@ -178,6 +179,14 @@ TEST_F(BridgeObservability, OneJsonLinePerRequestAndNeverASecret) {
   const LogLines lines = json_lines(log);
   EXPECT_TRUE(lines.not_json.empty()) << "not a JSON line: " << lines.not_json.front();
   EXPECT_GE(lines.objects.size(), 4u);
+  // The start line says what serves it, including the allocator: mimalloc, which must really have replaced
+  // malloc (services/bridge/CMakeLists.txt; e2e tests never run in the sanitizer build, which keeps libc's).
+  const auto started = std::find_if(lines.objects.begin(), lines.objects.end(), [](const nlohmann::json& l) {
+    return l.value("msg", "") == "santokit-bridge listening";
+  });
+  ASSERT_NE(started, lines.objects.end()) << log.substr(0, 2000);
+  EXPECT_EQ(started->value("allocator", ""), "mimalloc") << started->dump();
+  EXPECT_GT(started->value("port", 0), 0) << started->dump();
   const std::string key = s().key("admin");
   for (const std::string& secret :
        {key, key.substr(key.find('.') + 1), std::string("end-user-token-must-not-be-logged"),

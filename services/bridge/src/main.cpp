@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "allocator.hpp"
 #include "api/bridge_app.hpp"
 #include "config.hpp"
 #include "limits/redis_sync.hpp"
@@ -113,6 +114,7 @@ int main(int argc, char** argv) {
                                                  {"threads", config.threads},
                                                  {"hub", stk::log::redact_url(config.hub_url)},
                                                  {"redis", redis ? redis->describe() : "off"},
+                                                 {"allocator", stk::bridge::allocator_name()},
                                                  {"version", STK_VERSION}});
     int sig = 0;
     sigwait(&signals, &sig);
