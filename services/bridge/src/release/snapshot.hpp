@@ -54,6 +54,12 @@ struct ColumnOutput {
 };
 
 struct TableView {
+  TableView() = default;
+  TableView(TableView&&) = default;  // moving the maps keeps their nodes, so all_outputs stays valid
+  TableView& operator=(TableView&&) = default;
+  TableView(const TableView&) = delete;  // a copy's all_outputs would point into the original
+  TableView& operator=(const TableView&) = delete;
+
   const model::Table* table = nullptr;
   std::unordered_map<std::string, std::vector<CompiledRule>> ops;  // op -> rules in file order
   std::unordered_map<std::string, Relation> relations;             // by `as`
