@@ -5,11 +5,14 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 
+#include "stk/core/json_scan.hpp"
 #include "stk/core/time.hpp"
 
 namespace stk::log {
@@ -125,6 +128,12 @@ void append_json_string(std::string& out, std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     // Copy runs of characters that need no escaping in one append (the common case: whole values).
     size_t run = i;
+    while (run + 8 <= s.size()) {  // 8 plain ASCII bytes at a time
+      uint64_t w;
+      std::memcpy(&w, s.data() + run, 8);
+      if (json_escape_in8(w) || non_ascii_in8(w)) break;
+      run += 8;
+    }
     while (run < s.size()) {
       unsigned char r = static_cast<unsigned char>(s[run]);
       if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;

@@ -6,6 +6,7 @@
 #include <initializer_list>
 
 #include "stk/core/encoding.hpp"
+#include "stk/core/json_scan.hpp"
 
 namespace stk::sql {
 
@@ -21,16 +22,6 @@ WireKind wire_kind(std::string_view logical) {
 }
 
 namespace {
-
-// True when one of the 8 bytes of `w` needs escaping in a JSON string: below 0x20, '"' or '\\'.
-// (Bit tricks from "Bit Twiddling Hacks": a byte below n, a zero byte after xor.)
-bool needs_escape8(uint64_t w) {
-  constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-  const uint64_t below_space = (w - ones * 0x20) & ~w & highs;
-  const uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-  const uint64_t quote = (q - ones) & ~q & highs, backslash = (b - ones) & ~b & highs;
-  return (below_space | quote | backslash) != 0;
-}
 
 bool needs_escape(unsigned char c) {
   return c < 0x20 || c == '"' || c == '\\';
@@ -48,7 +39,7 @@ char* write_pg_json_string(char* p, std::string_view s) {
     if (end - in >= 8) {
       uint64_t w;
       std::memcpy(&w, in, 8);
-      if (!needs_escape8(w)) {
+      if (!json_escape_in8(w)) {
         std::memcpy(p, &w, 8);
         p += 8;
         in += 8;

@@ -147,6 +147,24 @@ TEST(Log, BatchesOfLinesGoWholeToAFileAndWithinPipeBufToAPipe) {
   EXPECT_EQ(std::string(buf, n > 0 ? size_t(n) : 0), "{\"msg\":\"to a pipe\"}\n");
 }
 
+// Plain runs are found 8 bytes at a time: every byte value at every position of 1–24-byte strings must come
+// back from a JSON parser as it went in (ASCII), or as U+FFFD (a lone byte ≥ 0x80 is not UTF-8).
+TEST(Log, JsonStringEscapingHoldsForEveryByteAtEveryPosition) {
+  for (size_t len = 1; len <= 24; ++len)
+    for (size_t pos = 0; pos < len; ++pos)
+      for (int b = 0; b < 256; ++b) {
+        std::string s(len, 'x');
+        s[pos] = char(b);
+        std::string out;
+        log::append_json_string(out, s);
+        std::string expected = s;
+        if (b >= 0x80) expected.replace(pos, 1, "\xef\xbf\xbd");
+        auto parsed = nlohmann::json::parse(out, nullptr, false);
+        ASSERT_TRUE(parsed.is_string()) << out;
+        ASSERT_EQ(parsed.get<std::string>(), expected) << "length " << len << ", byte " << b << " at " << pos;
+      }
+}
+
 TEST(Log, JsonStringEscapingMatchesAJsonParser) {
   EXPECT_EQ(
       [] {
