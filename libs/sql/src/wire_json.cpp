@@ -300,7 +300,12 @@ bool split_record(std::string_view text, std::vector<RecordField>& out, std::str
       const size_t start = scratch.size();
       ++i;
       while (true) {
-        if (i >= body.size()) return false;  // unterminated quote
+        // The run up to the next quote or backslash goes over in one piece (nested records are mostly runs).
+        size_t special = i;
+        while (special < body.size() && body[special] != '"' && body[special] != '\\') ++special;
+        if (special == body.size()) return false;  // unterminated quote
+        scratch.append(body.data() + i, special - i);
+        i = special;
         const char c = body[i++];
         if (c == '\\') {
           if (i >= body.size()) return false;
@@ -312,8 +317,6 @@ bool split_record(std::string_view text, std::vector<RecordField>& out, std::str
           } else {
             break;
           }
-        } else {
-          scratch += c;
         }
       }
       f.text = std::string_view(scratch).substr(start);

@@ -136,19 +136,19 @@ void append_plain_columns(std::string& s, const TableView& table, const std::str
                           const Principal& who, SqlBuilder& b, int& next_alias,
                           std::vector<RowField>& fields) {
   fields.reserve(columns.size() + children.size());
-  if (&columns == &table.all_columns && alias == "t0") {  // every column of the root row: built once
-    s += table.all_columns_select;
-    for (const ColumnOutput* o : table.all_outputs)
-      fields.push_back(RowField{&o->json_key, o->wire, false, {}});
-  } else {
-    for (const auto& c : columns) {
-      const ColumnOutput& o = output_of(table, c);
-      if (!fields.empty()) s += ", ";
+  // Every column: the table's outputs in order, no lookup by name; the root row's list is ready-made.
+  const bool every = &columns == &table.all_columns, ready_made = every && alias == "t0";
+  if (ready_made) s += table.all_columns_select;
+  const size_t n = every ? table.all_outputs.size() : columns.size();
+  for (size_t i = 0; i < n; ++i) {
+    const ColumnOutput& o = every ? *table.all_outputs[i] : output_of(table, columns[i]);
+    if (!ready_made) {
+      if (i) s += ", ";
       s += alias;
       s += '.';
       s += o.quoted;
-      fields.push_back(RowField{&o.json_key, o.wire, false, {}});
     }
+    fields.push_back(RowField{&o.json_key, o.wire, false, {}});
   }
   for (const auto& child : children) {
     if (!fields.empty()) s += ", ";
