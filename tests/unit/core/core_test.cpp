@@ -2,17 +2,22 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "stk/core/encoding.hpp"
 #include "stk/core/error.hpp"
 #include "stk/core/ids.hpp"
 #include "stk/core/json.hpp"
 #include "stk/core/log.hpp"
+#include "stk/core/periodic_thread.hpp"
 #include "stk/core/time.hpp"
 
 using namespace stk;
@@ -184,4 +189,28 @@ TEST(Log, JsonStringEscapingMatchesAJsonParser) {
   EXPECT_EQ(back.substr(0, 9), std::string("a\"b\\c\n\t\x01 ", 9));
   EXPECT_NE(back.find("é 日本"), std::string::npos);
   EXPECT_NE(back.find("\xef\xbf\xbd"), std::string::npos);  // the invalid bytes became U+FFFD
+}
+
+// Ticks come every interval; stop() wakes the thread at once (an hour-long interval does not hold it up),
+// drops the tick's captures, and the thread can start again.
+TEST(PeriodicThread, TicksUntilStoppedAndStopsWithoutWaitingOutTheInterval) {
+  stk::PeriodicThread t;
+  std::atomic<int> ticks{0};
+  auto captured = std::make_shared<int>(0);
+  t.start(std::chrono::milliseconds(1), [&ticks, captured] { ++ticks; });
+  EXPECT_TRUE(t.running());
+  for (int i = 0; i < 5000 && ticks < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_GE(ticks.load(), 3);
+  t.stop();
+  EXPECT_FALSE(t.running());
+  EXPECT_EQ(captured.use_count(), 1);  // the tick (and its captures) went with the thread
+  const int after_stop = ticks.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(ticks.load(), after_stop);
+
+  t.start(std::chrono::hours(1), [&ticks] { ++ticks; });
+  EXPECT_TRUE(t.running());
+  t.stop();  // returns at once: the test would time out otherwise
+  EXPECT_EQ(ticks.load(), after_stop);
+  t.stop();  // a second stop is a no-op
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "stk/core/log.hpp"
@@ -134,40 +135,25 @@ RateLimitSync::~RateLimitSync() {
 }
 
 void RateLimitSync::start() {
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { run(); });
-}
-
-void RateLimitSync::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void RateLimitSync::run() {
-  Conn conn;
-  int64_t last_sweep = steady_ms();
+  // The tick's state lives with the tick: the Redis connection closes when stop() drops it.
+  auto conn = std::make_shared<Conn>();
+  auto last_sweep = std::make_shared<int64_t>(steady_ms());
   const int tick = opts_.redis ? opts_.sync_interval_ms : opts_.sweep_interval_ms;
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    cv_.wait_for(lock, std::chrono::milliseconds(tick), [&] { return stopping_; });
-    if (stopping_) break;
-    lock.unlock();
+  periodic_.start(std::chrono::milliseconds(tick), [this, conn, last_sweep] {
     try {
-      if (opts_.redis) sync_once(conn);
-      if (steady_ms() - last_sweep >= opts_.sweep_interval_ms) {
+      if (opts_.redis) sync_once(*conn);
+      if (steady_ms() - *last_sweep >= opts_.sweep_interval_ms) {
         limiter_.sweep(RateLimiter::now_ns());
-        last_sweep = steady_ms();
+        *last_sweep = steady_ms();
       }
     } catch (const std::exception& e) {
       log::error("rate-limit upkeep failed", {{"reason", e.what()}});
     }
-    lock.lock();
-  }
+  });
+}
+
+void RateLimitSync::stop() {
+  periodic_.stop();
 }
 
 void RateLimitSync::sync_once(Conn& conn) {

@@ -6,14 +6,12 @@
 // local bucket to the window's remaining allowance or denies the key until the window ends. Requests never
 // wait for Redis. Redis unreachable ⇒ a (rate-limited) warning and local-only limits; it reconnects later.
 // The digest is a SHA-256 of the internal bucket key (project/env + key id | sub | IP), never an API key.
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "limits/rate_limiter.hpp"
+#include "stk/core/periodic_thread.hpp"
 
 namespace stk::bridge::limits {
 
@@ -41,15 +39,11 @@ class RateLimitSync {
 
  private:
   struct Conn;
-  void run();
   void sync_once(Conn& conn);
 
   RateLimiter& limiter_;
   Options opts_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
+  PeriodicThread periodic_;
 };
 
 }  // namespace stk::bridge::limits

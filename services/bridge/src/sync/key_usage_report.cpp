@@ -16,34 +16,18 @@ constexpr size_t kKeysPerReport = 1000;  // the Hub takes up to 10,000 per call
 }  // namespace
 
 void KeyUsageReport::start() {
-  thread_ = std::thread([this] { run(); });
+  periodic_.start(std::chrono::milliseconds(config_.key_usage_report_ms), [this] {
+    const bool ok = report_once(10000);
+    if (!ok && !warned_)
+      log::warn("API key usage not reported to the hub; retrying with the next report",
+                {{"hub", log::redact_url(config_.hub_url)}});
+    warned_ = !ok;
+  });
 }
 
 void KeyUsageReport::stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void KeyUsageReport::run() {
-  bool warned = false;
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(config_.key_usage_report_ms),
-                   [this] { return stopping_; });
-      if (stopping_) break;
-    }
-    const bool ok = report_once(10000);
-    if (!ok && !warned)
-      log::warn("API key usage not reported to the hub; retrying with the next report",
-                {{"hub", log::redact_url(config_.hub_url)}});
-    warned = !ok;
-  }
+  if (!periodic_.running()) return;
+  periodic_.stop();
   report_once(2000);  // what the last interval used
 }
 
